@@ -1,0 +1,74 @@
+"""Every request-scoped dependency, declared once as an Annotated alias for route signatures."""
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..auth import service as auth
+from ..auth.models import User
+from ..auth.tokens import verify_access_token
+from ..config import Settings
+from ..db import Database
+from ..errors import Unauthorized
+from ..tenancy import TENANT_HEADER, TenantContext, enter_tenant
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _database(request: Request) -> Database:
+    database: Database = request.app.state.database
+    return database
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+DatabaseDep = Annotated[Database, Depends(_database)]
+
+
+async def _unit_of_work(database: DatabaseDep) -> AsyncIterator[AsyncSession]:
+    """One transaction per request: committed when the handler returns, rolled back when it
+    raises (closing the session rolls back whatever was not committed)."""
+    async with database.sessions() as session:
+        yield session
+        await session.commit()
+
+
+# scope="function": the commit happens before the response is sent, so a client that got a
+# 2xx can rely on its write, and a failing commit still becomes an error response.
+SessionDep = Annotated[AsyncSession, Depends(_unit_of_work, scope="function")]
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+async def _current_user(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    session: SessionDep,
+    settings: SettingsDep,
+) -> User:
+    if credentials is None:
+        raise Unauthorized("Send an access token in the Authorization header: Bearer <token>.")
+    user_id = verify_access_token(settings, credentials.credentials)
+    return await auth.authenticated_user(session, user_id)
+
+
+CurrentUser = Annotated[User, Depends(_current_user)]
+
+
+async def _tenant_scope(
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    tenant_header: Annotated[str | None, Header(alias=TENANT_HEADER)] = None,
+) -> TenantContext:
+    scope = await enter_tenant(session, user.id, tenant_header)
+    request.state.tenant_id = str(scope.tenant_id)  # for the access log
+    return scope
+
+
+TenantScope = Annotated[TenantContext, Depends(_tenant_scope)]
+"""The tenant unit of work: the caller's tenant (X-Tenant-ID), role and tenant-bound session."""

@@ -1,0 +1,92 @@
+"""The tenant unit of work: each tenant-scoped request runs in one transaction that carries its
+tenant in the transaction-local setting app.tenant_id, which the row-level security policies of
+the tenant tables read.
+
+Queries still filter by tenant_id themselves (the planner uses the tenant-leading indexes, and a
+distributed database would route by it); the policies make a forgotten filter harmless.
+"""
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from .errors import BadRequest
+from .tenants.models import Role
+from .tenants.service import member_role
+
+TENANT_HEADER = "X-Tenant-ID"
+
+
+@dataclass(frozen=True, slots=True)
+class TenantContext:
+    """A request's tenant, the caller and the caller's role there, and the session whose
+    transaction is bound to that tenant."""
+
+    tenant_id: uuid.UUID
+    user_id: uuid.UUID
+    role: Role
+    session: AsyncSession
+
+
+async def enter_tenant(
+    session: AsyncSession, user_id: uuid.UUID, header_value: str | None
+) -> TenantContext:
+    tenant_id = _parse_tenant_header(header_value)
+    role = await member_role(session, tenant_id, user_id)
+    # is_local=true: the setting ends with the transaction, so a pooled connection never carries
+    # one request's tenant into the next request.
+    await session.execute(select(func.set_config("app.tenant_id", str(tenant_id), True)))
+    return TenantContext(tenant_id=tenant_id, user_id=user_id, role=role, session=session)
+
+
+def _parse_tenant_header(value: str | None) -> uuid.UUID:
+    pointer = f"/header/{TENANT_HEADER.lower()}"
+    if value is None:
+        message = f"Send the id of the tenant to act in as the {TENANT_HEADER} header."
+        raise BadRequest(message, errors=[{"pointer": pointer, "message": message}])
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        message = f"The {TENANT_HEADER} header must be a tenant id (a UUID)."
+        raise BadRequest(message, errors=[{"pointer": pointer, "message": message}]) from None
+
+
+# The role the service connects as must be subject to row-level security: not a superuser, not
+# BYPASSRLS, and neither owning a table with a policy nor belonging to a role that does (owners
+# skip policies unless FORCE is set, and could drop them).
+_ISOLATION_BYPASSES = text(
+    """
+    SELECT r.rolsuper,
+           r.rolbypassrls,
+           ARRAY(
+               SELECT c.relname::text
+               FROM pg_class c
+               WHERE c.relrowsecurity AND pg_has_role(r.oid, c.relowner, 'USAGE')
+               ORDER BY c.relname
+           ) AS owned_tables
+    FROM pg_roles r
+    WHERE r.rolname = current_user
+    """
+)
+
+
+async def verify_isolation(engine: AsyncEngine) -> None:
+    """Refuse to serve (RuntimeError) when the database role can bypass tenant isolation."""
+    async with engine.connect() as connection:
+        row = (await connection.execute(_ISOLATION_BYPASSES)).one()
+    problems = []
+    if row.rolsuper:
+        problems.append("is a superuser")
+    if row.rolbypassrls:
+        problems.append("has BYPASSRLS")
+    if row.owned_tables:
+        problems.append(f"owns the tenant tables {', '.join(row.owned_tables)}")
+    if problems:
+        msg = (
+            f"Refusing to start: the role of DATABASE_URL {' and '.join(problems)}, so row-level "
+            "security would not isolate tenants. Connect as the app role and run migrations "
+            "as the owner role (MIGRATION_DATABASE_URL)."
+        )
+        raise RuntimeError(msg)

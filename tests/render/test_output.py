@@ -1,0 +1,225 @@
+"""What lands on disk: the expected tree, no template leftovers, every structured file parses."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.harness.pythons import ensure_python
+from tests.harness.render import (
+    RenderedProject,
+    iter_files,
+    load_answer_set,
+    read_text,
+)
+
+# The fixed layout of the brief, per framework; {package} is the package_name answer.
+EXPECTED_FILES = {
+    "fastapi": [
+        ".copier-answers.yml",
+        ".dockerignore",
+        ".env",
+        ".env.example",
+        ".github/workflows/ci.yml",
+        ".gitignore",
+        ".pre-commit-config.yaml",
+        "Dockerfile",
+        "Makefile",
+        "README.md",
+        "alembic.ini",
+        "compose.yaml",
+        "migrations/env.py",
+        "migrations/versions/0001_initial.py",
+        "openapi.yaml",
+        "pyproject.toml",
+        "src/{package}/__init__.py",
+        "src/{package}/main.py",
+        "src/{package}/config.py",
+        "src/{package}/db.py",
+        "src/{package}/api/deps.py",
+        "src/{package}/api/router.py",
+        "uv.lock",
+    ],
+}
+# Template machinery that must never reach a project.
+NEVER_RENDERED = ["copier.yml", "hooks", "includes", "contract", "tests/answers", "template"]
+# Makefile targets every flavour offers (see STYLE.md).
+MAKE_TARGETS = ["help", "dev", "test", "lint", "migrate", "openapi"]
+
+JINJA_MARKERS = re.compile(r"\{\{|\{%")
+GITHUB_EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
+
+
+def test_expected_files_exist(rendered: RenderedProject) -> None:
+    framework = rendered.answers["framework"]
+    expected = [
+        name.format(package=rendered.answers.get("package_name", ""))
+        for name in EXPECTED_FILES[framework]
+    ]
+    missing = [name for name in expected if not (rendered.path / name).is_file()]
+    assert not missing, f"missing from the {framework} render: {missing}"
+
+
+def test_template_machinery_is_not_copied(rendered: RenderedProject) -> None:
+    leaked = [name for name in NEVER_RENDERED if (rendered.path / name).exists()]
+    assert not leaked, f"template files in the project: {leaked}"
+
+
+def test_package_directory_follows_the_answer(rendered: RenderedProject) -> None:
+    if rendered.answers["framework"] != "fastapi":
+        pytest.skip("no Python package in this flavour")
+    packages = sorted(p.name for p in (rendered.path / "src").iterdir() if p.is_dir())
+    assert packages == [rendered.answers["package_name"]]
+
+
+def test_no_leftover_jinja(rendered: RenderedProject) -> None:
+    problems = []
+    for relative in iter_files(rendered.path):
+        if ".jinja" in relative.name or JINJA_MARKERS.search(str(relative)):
+            problems.append(f"{relative}: unrendered file name")
+        text = read_text(rendered.path / relative)
+        if text is None:
+            continue
+        if relative.parts[0] == ".github":
+            text = GITHUB_EXPRESSION.sub("", text)  # ${{ ... }} is GitHub Actions syntax
+        for number, line in enumerate(text.splitlines(), start=1):
+            if JINJA_MARKERS.search(line):
+                problems.append(f"{relative}:{number}: {line.strip()}")
+    assert not problems, "Jinja left in the output:\n" + "\n".join(problems)
+
+
+def test_no_default_names_in_a_custom_render(rendered: RenderedProject) -> None:
+    default = load_answer_set("default")
+    changed = {
+        question: default[question]
+        for question in ("project_name", "project_slug", "package_name", "author_name")
+        if rendered.answers.get(question, default[question]) != default[question]
+    }
+    if not changed:
+        pytest.skip("this render uses the default names")
+    hits = []
+    for relative in iter_files(rendered.path):
+        text = read_text(rendered.path / relative) or ""
+        hits += [f"{relative}: {value!r} ({q})" for q, value in changed.items() if value in text]
+    assert not hits, "hard-coded default names:\n" + "\n".join(hits)
+
+
+def _structured_files(root: Path, suffixes: tuple[str, ...], names: tuple[str, ...] = ()):
+    return [p for p in iter_files(root) if p.suffix in suffixes or p.name in names]
+
+
+def test_yaml_files_parse(rendered: RenderedProject) -> None:
+    errors = []
+    files = _structured_files(rendered.path, (".yml", ".yaml"))
+    assert files
+    for relative in files:
+        try:
+            list(yaml.safe_load_all((rendered.path / relative).read_text()))
+        except yaml.YAMLError as exc:
+            errors.append(f"{relative}: {exc}")
+    assert not errors, "\n".join(errors)
+
+
+def test_toml_files_parse(rendered: RenderedProject) -> None:
+    errors = []
+    files = _structured_files(rendered.path, (".toml",), ("uv.lock",))
+    assert files
+    for relative in files:
+        try:
+            tomllib.loads((rendered.path / relative).read_text())
+        except tomllib.TOMLDecodeError as exc:
+            errors.append(f"{relative}: {exc}")
+    assert not errors, "\n".join(errors)
+
+
+def test_json_files_parse(rendered: RenderedProject) -> None:
+    errors = []
+    for relative in _structured_files(rendered.path, (".json",)):
+        try:
+            json.loads((rendered.path / relative).read_text())
+        except json.JSONDecodeError as exc:
+            errors.append(f"{relative}: {exc}")
+    assert not errors, "\n".join(errors)
+
+
+def test_pyproject_names_the_project(rendered: RenderedProject) -> None:
+    if rendered.answers["framework"] != "fastapi":
+        pytest.skip("no pyproject.toml in this flavour")
+    pyproject = tomllib.loads((rendered.path / "pyproject.toml").read_text())
+    assert pyproject["project"]["name"] == rendered.answers["project_slug"]
+    assert pyproject["project"]["description"] == rendered.answers["description"]
+    lock = tomllib.loads((rendered.path / "uv.lock").read_text())
+    names = {package["name"] for package in lock.get("package", [])}
+    assert rendered.answers["project_slug"] in names, "uv.lock does not lock the project itself"
+
+
+_COMPILE = """
+import sys
+errors = []
+for path in sys.argv[1:]:
+    try:
+        compile(open(path, "rb").read(), path, "exec", dont_inherit=True)
+    except SyntaxError as exc:
+        errors.append(f"{path}:{exc.lineno}: {exc.msg}")
+print("\\n".join(errors))
+sys.exit(1 if errors else 0)
+"""
+
+
+def test_python_compiles(rendered: RenderedProject) -> None:
+    files = [str(p) for p in iter_files(rendered.path) if p.suffix == ".py"]
+    if not files:
+        pytest.skip("no Python files in this render")
+    version = str(rendered.answers.get("python_version", "3.13"))
+    python = ensure_python(version)
+    if python is None:
+        if sys.version_info < tuple(int(n) for n in version.split(".")):
+            pytest.skip(f"no Python {version} to compile with")
+        python = sys.executable
+    result = subprocess.run(
+        [python, "-c", _COMPILE, *files],
+        cwd=rendered.path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, f"syntax errors (Python {version}):\n{result.stdout}"
+
+
+def test_shell_scripts_parse(rendered: RenderedProject) -> None:
+    scripts = [p for p in iter_files(rendered.path) if p.suffix == ".sh"]
+    if not scripts:
+        pytest.skip("no shell scripts")
+    for relative in scripts:
+        check = subprocess.run(
+            ["sh", "-n", str(relative)],
+            cwd=rendered.path,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert check.returncode == 0, f"{relative}: {check.stderr}"
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_makefile_offers_the_common_targets(rendered: RenderedProject) -> None:
+    problems = []
+    for target in MAKE_TARGETS:
+        dry_run = subprocess.run(
+            ["make", "--dry-run", target],
+            cwd=rendered.path,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if dry_run.returncode != 0:
+            problems.append(f"make {target}: {dry_run.stderr.strip()}")
+    assert not problems, "\n".join(problems)

@@ -1,0 +1,102 @@
+"""Every validator of copier.yml refuses bad input with a message a user can act on.
+
+Driven through copier's API with `data=` (the path `--data` and answer files take). The
+interactive prompt runs the same validators.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import copier
+import pytest
+
+from tests.harness.render import TEMPLATE_ROOT, load_answer_set
+
+NAME = "cannot be empty"
+SLUG = "is not a valid slug"
+EMAIL = "is not an email address"
+PACKAGE = "is not a usable Python package name"
+
+BAD_ANSWERS = [
+    ("project_name", "", NAME),
+    ("project_name", "   ", NAME),
+    ("project_slug", "Acme API", SLUG),
+    ("project_slug", "acme_api", SLUG),
+    ("project_slug", "1acme", SLUG),
+    ("project_slug", "-acme", SLUG),
+    ("project_slug", "", SLUG),
+    ("author_email", "jane", EMAIL),
+    ("author_email", "jane@", EMAIL),
+    ("author_email", "jane@example", EMAIL),
+    ("author_email", "jane doe@example.com", EMAIL),
+    ("package_name", "Acme", PACKAGE),
+    ("package_name", "acme-api", PACKAGE),
+    ("package_name", "1acme", PACKAGE),
+    ("package_name", "_acme", PACKAGE),
+    ("package_name", "tests", PACKAGE),
+    ("package_name", "src", PACKAGE),
+    ("package_name", "", PACKAGE),
+    ("framework", "django", "Invalid choice"),
+    ("orm", "prisma", "Invalid choice"),
+    ("tenancy", "whatever", "Invalid choice"),
+]
+
+
+def _copy(destination: Path, answers: dict[str, Any]) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        copier.run_copy(
+            str(TEMPLATE_ROOT),
+            destination,
+            data=answers,
+            defaults=True,
+            unsafe=True,
+            quiet=True,
+        )
+
+
+@pytest.mark.parametrize(
+    ("question", "value", "message"),
+    [pytest.param(q, v, m, id=f"{q}={v!r}") for q, v, m in BAD_ANSWERS],
+)
+def test_bad_answer_is_refused_with_a_clear_message(
+    tmp_path: Path, question: str, value: str, message: str
+) -> None:
+    destination = tmp_path / "project"
+    with pytest.raises(ValueError) as refused:
+        _copy(destination, load_answer_set("default", **{question: value}))
+
+    text = str(refused.value)
+    assert question in text, f"the error does not name the question: {text}"
+    assert message in text, f"unexpected error text: {text}"
+    if value.strip() and message != "Invalid choice":
+        assert value in text, f"the error does not quote the bad value: {text}"
+    rendered = [p for p in destination.rglob("*") if p.is_file()] if destination.exists() else []
+    assert not rendered, "a refused answer must not leave files behind"
+
+
+@pytest.mark.parametrize(
+    ("question", "value"),
+    [
+        ("project_slug", "a"),
+        ("project_slug", "acme-api-2"),
+        ("author_email", "first.last+tag@sub.example.co.uk"),
+        ("package_name", "acme_api2"),
+    ],
+)
+def test_unusual_but_valid_answer_is_accepted(tmp_path: Path, question: str, value: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        worker = copier.run_copy(
+            str(TEMPLATE_ROOT),
+            tmp_path / "pretend",
+            data=load_answer_set("default", **{question: value}),
+            defaults=True,
+            unsafe=True,
+            pretend=True,
+            quiet=True,
+        )
+    assert worker.answers.combined[question] == value
