@@ -1,0 +1,1 @@
+"""Black-box HTTP contract suite, run against every framework flavour of the template."""

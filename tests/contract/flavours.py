@@ -1,0 +1,109 @@
+"""Flavour drivers: how to install, migrate and serve one framework flavour of a rendered project.
+
+The contract tests never look inside a rendered project; everything flavour-specific lives here.
+A driver is told where the rendered project is and which settings to run with (database URLs,
+JWT secret - see `server.app_settings`), and answers: which copier answers select it, how to
+install/build the project, which process environment carries the settings, how to migrate a
+database, and which command serves HTTP on a given port. Add the Go flavour by writing one more
+class and registering it in FLAVOURS.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+from typing import ClassVar, Protocol
+
+import yaml
+
+from tests.harness.pythons import uv_python_request
+
+
+class Flavour(Protocol):
+    name: str
+    answers: Mapping[str, str]  # copier answers selecting this flavour, over the answer set
+
+    def install(self, project: Path) -> None:
+        """Install dependencies / build binaries of a freshly rendered project."""
+
+    def environment(self, settings: Mapping[str, str]) -> dict[str, str]:
+        """The full environment of migrate and server processes, given the app settings."""
+
+    def migrate(self, project: Path, env: Mapping[str, str]) -> None:
+        """Bring the database in env["MIGRATION_DATABASE_URL"] to the newest schema."""
+
+    def server_command(self, project: Path, port: int) -> list[str]:
+        """A command that serves the API on 127.0.0.1:port until it receives SIGTERM."""
+
+
+def run(command: list[str], *, cwd: Path, env: Mapping[str, str], timeout: float = 600) -> None:
+    """Run a command; on failure raise with its output, which is what one needs to debug it."""
+    result = subprocess.run(
+        command,
+        cwd=cwd,
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"{' '.join(command)} failed with exit code {result.returncode} in {cwd}\n"
+            f"--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
+        )
+
+
+def base_environment() -> dict[str, str]:
+    """The caller's environment minus what would make a child process use the wrong project."""
+    env = dict(os.environ)
+    for name in ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME"):
+        env.pop(name, None)
+    # The suite's DATABASE_URL is an admin URL; the app must never see it.
+    env.pop("DATABASE_URL", None)
+    return env
+
+
+def read_answers(project: Path) -> dict[str, str]:
+    return yaml.safe_load((project / ".copier-answers.yml").read_text())
+
+
+class FastAPIFlavour:
+    name = "fastapi"
+    answers: ClassVar[Mapping[str, str]] = {"framework": "fastapi"}
+
+    def environment(self, settings: Mapping[str, str]) -> dict[str, str]:
+        return base_environment() | dict(settings)
+
+    def install(self, project: Path) -> None:
+        # The project pins its Python (3.13), usually not the one running this suite.
+        python = uv_python_request(str(read_answers(project)["python_version"]))
+        run(["uv", "sync", "--locked", "--python", python], cwd=project, env=base_environment())
+
+    def migrate(self, project: Path, env: Mapping[str, str]) -> None:
+        run(["uv", "run", "--no-sync", "alembic", "upgrade", "head"], cwd=project, env=env)
+
+    def server_command(self, project: Path, port: int) -> list[str]:
+        package = read_answers(project)["package_name"]
+        return [
+            "uv", "run", "--no-sync",
+            "uvicorn", "--factory", f"{package}.main:create_app",
+            "--host", "127.0.0.1", "--port", str(port),
+        ]  # fmt: skip
+
+
+FLAVOURS: dict[str, Flavour] = {flavour.name: flavour for flavour in (FastAPIFlavour(),)}
+
+
+def selected_flavours() -> list[str]:
+    """CONTRACT_FLAVOURS=fastapi,go narrows the run; by default every registered flavour runs."""
+    wanted = os.environ.get("CONTRACT_FLAVOURS")
+    if not wanted:
+        return list(FLAVOURS)
+    names = [name.strip() for name in wanted.split(",") if name.strip()]
+    unknown = sorted(set(names) - set(FLAVOURS))
+    if unknown:
+        raise ValueError(f"CONTRACT_FLAVOURS: unknown {unknown}; known: {sorted(FLAVOURS)}")
+    return names

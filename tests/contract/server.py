@@ -1,0 +1,174 @@
+"""A throwaway database (owner role + app role) and a rendered server process serving it."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import psycopg
+from psycopg import sql
+
+READY_TIMEOUT = 90.0  # seconds; the first start of a Python server imports a lot
+STOP_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class Database:
+    admin_url: str
+    name: str
+    owner: str
+    app: str
+    owner_url: str  # runs migrations, owns every object
+    app_url: str  # serves requests: LOGIN NOSUPERUSER NOBYPASSRLS, owns nothing
+
+
+def _url(admin_url: str, user: str, password: str, database: str) -> str:
+    parts = urlsplit(admin_url)
+    netloc = f"{user}:{password}@{parts.hostname}"
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit((parts.scheme, netloc, f"/{database}", parts.query, ""))
+
+
+def create_database(admin_url: str) -> Database:
+    suffix = secrets.token_hex(4)
+    name, owner, app = f"contract_{suffix}", f"contract_{suffix}_owner", f"contract_{suffix}_app"
+    owner_password, app_password = secrets.token_hex(16), secrets.token_hex(16)
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {}").format(
+                sql.Identifier(owner), sql.Literal(owner_password)
+            )
+        )
+        conn.execute(
+            sql.SQL(
+                "CREATE ROLE {} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE PASSWORD {}"
+            ).format(sql.Identifier(app), sql.Literal(app_password))
+        )
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                sql.Identifier(name), sql.Identifier(owner)
+            )
+        )
+    return Database(
+        admin_url=admin_url,
+        name=name,
+        owner=owner,
+        app=app,
+        owner_url=_url(admin_url, owner, owner_password, name),
+        app_url=_url(admin_url, app, app_password, name),
+    )
+
+
+def drop_database(database: Database) -> None:
+    with psycopg.connect(database.admin_url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database.name))
+        )
+        for role in (database.app, database.owner):
+            conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
+
+
+def app_settings(database: Database) -> dict[str, str]:
+    """Settings every flavour reads from its environment (see the rendered .env.example)."""
+    return {
+        "ENVIRONMENT": "development",
+        "DATABASE_URL": database.app_url,
+        "MIGRATION_DATABASE_URL": database.owner_url,
+        "JWT_SECRET": secrets.token_urlsafe(48),
+        "DOCS_ENABLED": "true",
+        "LOG_LEVEL": "INFO",
+    }
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ServerProcess:
+    """One server in its own process group; stdout and stderr go to one log file."""
+
+    def __init__(
+        self, command: list[str], *, cwd: Path, env: dict[str, str], log_path: Path, port: int
+    ):
+        self.command = command
+        self.cwd = cwd
+        self.env = env
+        self.log_path = log_path
+        self.base_url = f"http://127.0.0.1:{port}"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log_path.open("wb") as log:
+            self._process = subprocess.Popen(
+                self.command,
+                cwd=self.cwd,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: `uv run` spawns the real server
+            )
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _wait_ready(self) -> None:
+        assert self._process is not None
+        deadline = time.monotonic() + READY_TIMEOUT
+        last_error = "no attempt yet"
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(
+                    f"server exited with code {self._process.returncode} before it was ready\n"
+                    f"command: {' '.join(self.command)}\n--- server log\n{self.log()}"
+                )
+            try:
+                response = httpx.get(f"{self.base_url}/readyz", timeout=2)
+                if response.status_code == 200:
+                    return
+                last_error = f"/readyz answered {response.status_code}: {response.text[:500]}"
+            except httpx.TransportError as exc:
+                last_error = repr(exc)
+            time.sleep(0.2)
+        raise RuntimeError(
+            f"server not ready after {READY_TIMEOUT}s ({last_error})\n--- server log\n{self.log()}"
+        )
+
+    def stop(self) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=STOP_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        # Whatever is left of the group (a server that outlived its `uv run` parent) goes too.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+    def log_size(self) -> int:
+        return self.log_path.stat().st_size if self.log_path.exists() else 0
+
+    def log(self, since: int = 0) -> str:
+        if not self.log_path.exists():
+            return ""
+        with self.log_path.open("rb") as log:
+            log.seek(since)
+            return log.read().decode(errors="replace")
