@@ -131,17 +131,33 @@ class RenderCase:
     overrides: tuple[tuple[str, Any], ...] = ()
 
 
-def render_cases() -> list[RenderCase]:
-    """Every named answer set, plus the default set with each choice value it does not use.
+def answer_set_for(question: str, value: Any) -> str:
+    """The answer set to render a choice value with: the default set unless another named set
+    uses the value (framework=go needs the Go answers, say orm=sqlc, that the default set lacks)."""
+    names = answer_set_names()
+    if "default" in names and load_answer_set("default").get(question) == value:
+        return "default"
+    for name in names:
+        if load_answer_set(name).get(question) == value:
+            return name
+    return "default"
 
-    This is the list of renders the static checks run on; a new choice value (say
-    framework=go) joins it without touching the tests.
+
+def render_cases() -> list[RenderCase]:
+    """Every named answer set, plus the default set with each choice value no set uses.
+
+    This is the list of renders the static checks run on; a new choice value joins it without
+    touching the tests (or through an answer set of its own when it needs other answers too).
     """
     cases = [RenderCase(name, name) for name in answer_set_names()]
-    default = load_answer_set("default") if "default" in answer_set_names() else {}
+    used = {
+        (question, value)
+        for name in answer_set_names()
+        for question, value in load_answer_set(name).items()
+    }
     for question, spec in askable_questions().items():
         for value in choice_values(spec):
-            if default.get(question) != value:
+            if (question, value) not in used:
                 cases.append(
                     RenderCase(f"default-{question}-{value}", "default", ((question, value),))
                 )

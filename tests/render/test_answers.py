@@ -14,6 +14,7 @@ from tests.harness.render import (
     TEMPLATE_ROOT,
     RenderedProject,
     RenderFn,
+    answer_set_for,
     answer_set_names,
     answers_file_name,
     askable_questions,
@@ -81,7 +82,7 @@ def _choice_cases() -> list[Any]:
 
 @pytest.mark.parametrize(("question", "value"), _choice_cases())
 def test_every_choice_value_renders(render: RenderFn, question: str, value: Any) -> None:
-    project = render("default", **{question: value})
+    project = render(answer_set_for(question, value), **{question: value})
     assert project.recorded.get(question) == value
     assert _stored_answers(project.path).get(question) == value
 

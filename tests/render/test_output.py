@@ -48,6 +48,28 @@ EXPECTED_FILES = {
         "src/{package}/api/router.py",
         "uv.lock",
     ],
+    "go": [
+        ".copier-answers.yml",
+        ".dockerignore",
+        ".env",
+        ".env.example",
+        ".github/workflows/ci.yml",
+        ".gitignore",
+        "Dockerfile",
+        "Makefile",
+        "README.md",
+        "cmd/{slug}/main.go",
+        "compose.yaml",
+        "go.mod",
+        "go.sum",
+        "internal/httpapi/openapi/openapi.gen.go",
+        "internal/postgres/queries/db.go",
+        "migrations/00001_initial.sql",
+        "oapi-codegen.yaml",
+        "openapi.yaml",
+        "queries/projects.sql",
+        "sqlc.yaml",
+    ],
 }
 # Template machinery that must never reach a project.
 NEVER_RENDERED = ["copier.yml", "hooks", "includes", "contract", "tests/answers", "template"]
@@ -55,13 +77,19 @@ NEVER_RENDERED = ["copier.yml", "hooks", "includes", "contract", "tests/answers"
 MAKE_TARGETS = ["help", "dev", "test", "lint", "migrate", "openapi"]
 
 JINJA_MARKERS = re.compile(r"\{\{|\{%")
+# In Go, `{{` opens a composite literal in a composite literal (`[]T{{A: 1}}`); there only a
+# Jinja expression (`{{ name }}`, `{{ name | filter }}`) or statement counts as a leftover.
+GO_JINJA_MARKERS = re.compile(r"\{\{\s*[\w.]+\s*(\|[^}]*)?\}\}|\{%")
 GITHUB_EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
 
 
 def test_expected_files_exist(rendered: RenderedProject) -> None:
     framework = rendered.answers["framework"]
     expected = [
-        name.format(package=rendered.answers.get("package_name", ""))
+        name.format(
+            package=rendered.answers.get("package_name", ""),
+            slug=rendered.answers["project_slug"],
+        )
         for name in EXPECTED_FILES[framework]
     ]
     missing = [name for name in expected if not (rendered.path / name).is_file()]
@@ -90,8 +118,9 @@ def test_no_leftover_jinja(rendered: RenderedProject) -> None:
             continue
         if relative.parts[0] == ".github":
             text = GITHUB_EXPRESSION.sub("", text)  # ${{ ... }} is GitHub Actions syntax
+        markers = GO_JINJA_MARKERS if relative.suffix == ".go" else JINJA_MARKERS
         for number, line in enumerate(text.splitlines(), start=1):
-            if JINJA_MARKERS.search(line):
+            if markers.search(line):
                 problems.append(f"{relative}:{number}: {line.strip()}")
     assert not problems, "Jinja left in the output:\n" + "\n".join(problems)
 
@@ -130,7 +159,7 @@ def test_yaml_files_parse(rendered: RenderedProject) -> None:
 
 def test_toml_files_parse(rendered: RenderedProject) -> None:
     errors = []
-    files = _structured_files(rendered.path, (".toml",), ("uv.lock",))
+    files = _structured_files(rendered.path, (".toml",), ("uv.lock", "staticcheck.conf"))
     assert files
     for relative in files:
         try:

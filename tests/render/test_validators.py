@@ -19,6 +19,7 @@ NAME = "cannot be empty"
 SLUG = "is not a valid slug"
 EMAIL = "is not an email address"
 PACKAGE = "is not a usable Python package name"
+MODULE = "is not a usable Go module path"
 
 BAD_ANSWERS = [
     ("project_name", "", NAME),
@@ -41,7 +42,21 @@ BAD_ANSWERS = [
     ("package_name", "", PACKAGE),
     ("framework", "django", "Invalid choice"),
     ("orm", "prisma", "Invalid choice"),
+    ("orm", "sqlc", "works only with framework=go"),
     ("tenancy", "whatever", "Invalid choice"),
+]
+
+
+# Answers that only the Go flavour asks, checked over the "go" answer set.
+GO_BAD_ANSWERS = [
+    ("go_module", "", MODULE),
+    ("go_module", "acme-api", MODULE),
+    ("go_module", "github.com", MODULE),
+    ("go_module", "GitHub.com/acme/api", MODULE),
+    ("go_module", "github.com/acme/acme api", MODULE),
+    ("go_module", "github.com/acme/", MODULE),
+    ("go_module", "https://github.com/acme/api", MODULE),
+    ("orm", "sqlalchemy", "works only with framework=fastapi"),
 ]
 
 
@@ -59,15 +74,16 @@ def _copy(destination: Path, answers: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize(
-    ("question", "value", "message"),
-    [pytest.param(q, v, m, id=f"{q}={v!r}") for q, v, m in BAD_ANSWERS],
+    ("answer_set", "question", "value", "message"),
+    [pytest.param("default", q, v, m, id=f"{q}={v!r}") for q, v, m in BAD_ANSWERS]
+    + [pytest.param("go", q, v, m, id=f"go-{q}={v!r}") for q, v, m in GO_BAD_ANSWERS],
 )
 def test_bad_answer_is_refused_with_a_clear_message(
-    tmp_path: Path, question: str, value: str, message: str
+    tmp_path: Path, answer_set: str, question: str, value: str, message: str
 ) -> None:
     destination = tmp_path / "project"
     with pytest.raises(ValueError) as refused:
-        _copy(destination, load_answer_set("default", **{question: value}))
+        _copy(destination, load_answer_set(answer_set, **{question: value}))
 
     text = str(refused.value)
     assert question in text, f"the error does not name the question: {text}"
@@ -79,21 +95,26 @@ def test_bad_answer_is_refused_with_a_clear_message(
 
 
 @pytest.mark.parametrize(
-    ("question", "value"),
+    ("answer_set", "question", "value"),
     [
-        ("project_slug", "a"),
-        ("project_slug", "acme-api-2"),
-        ("author_email", "first.last+tag@sub.example.co.uk"),
-        ("package_name", "acme_api2"),
+        ("default", "project_slug", "a"),
+        ("default", "project_slug", "acme-api-2"),
+        ("default", "author_email", "first.last+tag@sub.example.co.uk"),
+        ("default", "package_name", "acme_api2"),
+        ("go", "go_module", "example.com/acme"),
+        ("go", "go_module", "gitlab.example.co.uk/Team/sub.group/acme-api_v2"),
+        ("go", "go_module", "github.com/acme/acme-api/v2"),
     ],
 )
-def test_unusual_but_valid_answer_is_accepted(tmp_path: Path, question: str, value: str) -> None:
+def test_unusual_but_valid_answer_is_accepted(
+    tmp_path: Path, answer_set: str, question: str, value: str
+) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         worker = copier.run_copy(
             str(TEMPLATE_ROOT),
             tmp_path / "pretend",
-            data=load_answer_set("default", **{question: value}),
+            data=load_answer_set(answer_set, **{question: value}),
             defaults=True,
             unsafe=True,
             pretend=True,

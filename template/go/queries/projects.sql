@@ -1,0 +1,35 @@
+-- Every query names the tenant: the planner uses the tenant-leading keys, and row-level security
+-- backs it up.
+
+-- name: CreateProject :one
+INSERT INTO projects (tenant_id, id, name, description) VALUES ($1, $2, $3, $4)
+RETURNING id, name, description, version, created_at, updated_at;
+
+-- name: Project :one
+SELECT id, name, description, version, created_at, updated_at
+FROM projects WHERE tenant_id = $1 AND id = $2;
+
+-- Keyset pagination in id order (ids are UUIDv7, so that is creation order).
+-- name: ProjectsPage :many
+SELECT id, name, description, version, created_at, updated_at
+FROM projects
+WHERE tenant_id = @tenant_id AND (sqlc.narg(after)::uuid IS NULL OR id > sqlc.narg(after)::uuid)
+ORDER BY id
+LIMIT @max_rows;
+
+-- name: UpdateProject :one
+UPDATE projects
+SET name = @name, description = @description, version = version + 1, updated_at = now()
+WHERE tenant_id = @tenant_id AND id = @id
+RETURNING id, name, description, version, created_at, updated_at;
+
+-- name: DeleteProject :execrows
+DELETE FROM projects WHERE tenant_id = $1 AND id = $2;
+
+-- name: IdempotentResponse :one
+SELECT request_hash, status_code, response_body, response_headers
+FROM idempotency_keys WHERE tenant_id = $1 AND user_id = $2 AND key = $3;
+
+-- name: SaveIdempotentResponse :exec
+INSERT INTO idempotency_keys (tenant_id, user_id, key, request_hash, status_code, response_body, response_headers)
+VALUES ($1, $2, $3, $4, $5, $6, $7);

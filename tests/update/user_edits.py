@@ -1,0 +1,152 @@
+"""What a user typically does to a rendered project between two template updates, per framework.
+
+`EDITS[framework](project, answers)` changes the project in place and returns the (file, snippet)
+pairs that must survive an update. The edits are written the way the project's own tools want
+them (ruff-formatted, lint-clean, strictly typed), so the updated project's checks still pass.
+Applied to a fresh render of the new release, the same edits must give exactly the updated
+project: that is how "differs only by the user's edits" is tested.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from tests.harness.update import insert, replace_once
+
+VERSION_INIT = '"""The version of the deployed service (added by the user)."""\n'
+
+VERSION_ROUTER = """from fastapi import APIRouter
+from pydantic import BaseModel
+
+SERVICE_VERSION = "2025.1"
+
+router = APIRouter()
+
+
+class ServiceVersion(BaseModel):
+    version: str
+
+
+@router.get("/version", name="service_version")
+async def service_version() -> ServiceVersion:
+    return ServiceVersion(version=SERVICE_VERSION)
+"""
+
+VERSION_TEST = """import httpx
+
+from .api import expect
+
+
+async def test_the_version_is_served(client: httpx.AsyncClient) -> None:
+    response = await client.get("/version")
+
+    assert expect(response, 200) == {"version": "2025.1"}
+"""
+
+VERSION_CONTRACT = """  /version:
+    get:
+      tags: [operations]
+      operationId: service_version
+      summary: The version of the deployed service
+      security: []
+      responses:
+        "200":
+          description: The version
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [version]
+                additionalProperties: false
+                properties:
+                  version:
+                    type: string
+"""
+
+ARCHIVED_MIGRATION = '''"""Projects can be archived.
+
+Revision ID: 0002
+Revises: 0001
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0002"
+down_revision: str | Sequence[str] | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.add_column("projects", sa.Column("archived_at", sa.DateTime(timezone=True)))
+
+
+def downgrade() -> None:
+    op.drop_column("projects", "archived_at")
+'''
+
+
+def fastapi_edits(project: Path, answers: dict[str, Any]) -> list[tuple[str, str]]:
+    pkg = f"src/{answers['package_name']}"
+    # A new endpoint: its module, the router include, the contract, a test.
+    (project / pkg / "version").mkdir()
+    (project / pkg / "version" / "__init__.py").write_text(VERSION_INIT)
+    (project / pkg / "version" / "router.py").write_text(VERSION_ROUTER)
+    router = project / pkg / "api" / "router.py"
+    insert(
+        router,
+        "from ..users.router import router as users_router\n",
+        "from ..version.router import router as version_router\n",
+    )
+    insert(
+        router,
+        "api_router.include_router(health.router)\n",
+        "api_router.include_router(version_router)\n",
+    )
+    insert(project / "openapi.yaml", "components:\n", VERSION_CONTRACT, before=True)
+    insert(
+        project / "tests" / "test_contract.py",
+        '    expect(await client.get("/readyz"), 200)\n',
+        '    expect(await client.get("/version"), 200)\n',
+    )
+    (project / "tests" / "test_version.py").write_text(VERSION_TEST)
+    # Changed settings.
+    replace_once(
+        project / ".env.example", "ACCESS_TOKEN_TTL_SECONDS=900", "ACCESS_TOKEN_TTL_SECONDS=600"
+    )
+    replace_once(
+        project / pkg / "config.py",
+        "refresh_token_ttl_seconds: int = Field(default=2_592_000, gt=0)",
+        "refresh_token_ttl_seconds: int = Field(default=1_209_600, gt=0)",
+    )
+    # A new Alembic migration, and the model column it adds.
+    (project / "migrations" / "versions" / "0002_project_archived_at.py").write_text(
+        ARCHIVED_MIGRATION
+    )
+    insert(
+        project / pkg / "projects" / "models.py",
+        "    description: Mapped[str | None]\n",
+        "    archived_at: Mapped[datetime | None]\n",
+    )
+    return [
+        (f"{pkg}/version/router.py", 'SERVICE_VERSION = "2025.1"'),
+        (f"{pkg}/api/router.py", "api_router.include_router(version_router)"),
+        (f"{pkg}/api/router.py", "from ..version.router import router as version_router"),
+        ("openapi.yaml", "operationId: service_version"),
+        ("tests/test_contract.py", 'await client.get("/version")'),
+        ("tests/test_version.py", "test_the_version_is_served"),
+        (".env.example", "ACCESS_TOKEN_TTL_SECONDS=600"),
+        (f"{pkg}/config.py", "refresh_token_ttl_seconds: int = Field(default=1_209_600, gt=0)"),
+        ("migrations/versions/0002_project_archived_at.py", "down_revision: str | Sequence"),
+        (f"{pkg}/projects/models.py", "archived_at: Mapped[datetime | None]"),
+    ]
+
+
+EDITS: dict[str, Callable[[Path, dict[str, Any]], list[tuple[str, str]]]] = {
+    "fastapi": fastapi_edits,
+}
