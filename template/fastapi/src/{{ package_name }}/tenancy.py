@@ -9,12 +9,14 @@ distributed database would route by it); the policies make a forgotten filter ha
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, text
+from sqlalchemy import and_, bindparam, case, func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from .errors import BadRequest
-from .tenants.models import Role
-from .tenants.service import member_role
+from .auth.models import User
+from .auth.service import USER_GONE
+from .errors import BadRequest, NotFound, Unauthorized
+from .tenants.models import Membership, Role
+from .tenants.service import TENANT_NOT_FOUND
 
 TENANT_HEADER = "X-Tenant-ID"
 
@@ -30,15 +32,43 @@ class TenantContext:
     session: AsyncSession
 
 
+# Built once: constructing a statement and its cache key on every request costs more than
+# PostgreSQL takes to run it. Only the bound values change per request.
+_role = Membership.role
+_ENTER_TENANT = (
+    select(
+        _role,
+        # CASE evaluates the call only for a member: no tenant context for anyone else.
+        # is_local=true: the setting ends with the transaction, so a pooled connection never
+        # carries one request's tenant into the next.
+        case((_role.is_not(None), func.set_config("app.tenant_id", bindparam("tenant"), True))),
+    )
+    .select_from(User)
+    .outerjoin(
+        Membership,
+        and_(Membership.user_id == User.id, Membership.tenant_id == bindparam("tenant_id")),
+    )
+    .where(User.id == bindparam("user_id"))
+)
+
+
 async def enter_tenant(
     session: AsyncSession, user_id: uuid.UUID, header_value: str | None
 ) -> TenantContext:
+    """Bind the session's transaction to the tenant of the header, for a member of it.
+
+    One round trip: the caller's row (gone: 401), the caller's membership (none, or no such
+    tenant: 404) and, for members only, the transaction-local tenant setting.
+    """
     tenant_id = _parse_tenant_header(header_value)
-    role = await member_role(session, tenant_id, user_id)
-    # is_local=true: the setting ends with the transaction, so a pooled connection never carries
-    # one request's tenant into the next request.
-    await session.execute(select(func.set_config("app.tenant_id", str(tenant_id), True)))
-    return TenantContext(tenant_id=tenant_id, user_id=user_id, role=role, session=session)
+    parameters = {"tenant": str(tenant_id), "tenant_id": tenant_id, "user_id": user_id}
+    row = (await session.execute(_ENTER_TENANT, parameters)).first()
+    if row is None:
+        raise Unauthorized(USER_GONE)
+    member_role: Role | None = row[0]
+    if member_role is None:
+        raise NotFound(TENANT_NOT_FOUND)
+    return TenantContext(tenant_id=tenant_id, user_id=user_id, role=member_role, session=session)
 
 
 def _parse_tenant_header(value: str | None) -> uuid.UUID:

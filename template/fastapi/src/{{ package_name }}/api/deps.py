@@ -2,6 +2,7 @@
 
 from collections.abc import AsyncIterator
 from typing import Annotated
+from uuid import UUID
 
 from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -16,12 +17,14 @@ from ..errors import Unauthorized
 from ..tenancy import TENANT_HEADER, TenantContext, enter_tenant
 
 
-def _settings(request: Request) -> Settings:
+# Dependencies are coroutines even when they do not await: FastAPI runs a plain function in a
+# worker thread, a hand-off that costs more than the function itself.
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def _database(request: Request) -> Database:
+async def _database(request: Request) -> Database:
     database: Database = request.app.state.database
     return database
 
@@ -45,14 +48,20 @@ SessionDep = Annotated[AsyncSession, Depends(_unit_of_work, scope="function")]
 _bearer = HTTPBearer(auto_error=False)
 
 
-async def _current_user(
+async def _token_subject(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-    session: SessionDep,
     settings: SettingsDep,
-) -> User:
+) -> UUID:
+    """The user id of a valid access token (no database access)."""
     if credentials is None:
         raise Unauthorized("Send an access token in the Authorization header: Bearer <token>.")
-    user_id = verify_access_token(settings, credentials.credentials)
+    return verify_access_token(settings, credentials.credentials)
+
+
+TokenSubject = Annotated[UUID, Depends(_token_subject)]
+
+
+async def _current_user(user_id: TokenSubject, session: SessionDep) -> User:
     return await auth.authenticated_user(session, user_id)
 
 
@@ -61,11 +70,12 @@ CurrentUser = Annotated[User, Depends(_current_user)]
 
 async def _tenant_scope(
     request: Request,
-    user: CurrentUser,
+    user_id: TokenSubject,
     session: SessionDep,
     tenant_header: Annotated[str | None, Header(alias=TENANT_HEADER)] = None,
 ) -> TenantContext:
-    scope = await enter_tenant(session, user.id, tenant_header)
+    # The caller's row, membership and the tenant context in one query (see enter_tenant).
+    scope = await enter_tenant(session, user_id, tenant_header)
     request.state.tenant_id = str(scope.tenant_id)  # for the access log
     return scope
 

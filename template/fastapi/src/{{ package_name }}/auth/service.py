@@ -11,6 +11,8 @@ from . import passwords, repository, tokens
 from .models import RefreshToken, User
 from .schemas import RegisterRequest, TokenPair
 
+USER_GONE = "The user of this access token no longer exists."
+
 
 async def register(session: AsyncSession, payload: RegisterRequest) -> User:
     user = User(
@@ -60,7 +62,7 @@ async def logout(session: AsyncSession, refresh_token: str) -> None:
 async def authenticated_user(session: AsyncSession, user_id: UUID) -> User:
     user = await repository.get_user(session, user_id)
     if user is None:
-        raise Unauthorized("The user of this access token no longer exists.")
+        raise Unauthorized(USER_GONE)
     return user
 
 

@@ -4,29 +4,42 @@ not the filter."""
 from collections.abc import Sequence
 from uuid import UUID
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..db import flush_unique
 from .models import IdempotencyKey, Project
 
+# The read statements are built once, with bound parameters: constructing a select and its
+# cache key on every request costs more than PostgreSQL takes to run it.
+_GET = select(Project).where(
+    Project.tenant_id == bindparam("tenant_id"), Project.id == bindparam("project_id")
+)
+_GET_FOR_UPDATE = _GET.with_for_update()
+_FIRST_PAGE = (
+    select(Project)
+    .where(Project.tenant_id == bindparam("tenant_id"))
+    .order_by(Project.id)
+    .limit(bindparam("limit"))
+)
+_NEXT_PAGE = _FIRST_PAGE.where(Project.id > bindparam("after"))
+
 
 async def list_page(
     session: AsyncSession, tenant_id: UUID, *, after: UUID | None, limit: int
 ) -> Sequence[Project]:
-    query = select(Project).where(Project.tenant_id == tenant_id)
-    if after is not None:
-        query = query.where(Project.id > after)
-    return (await session.scalars(query.order_by(Project.id).limit(limit))).all()
+    if after is None:
+        query, parameters = _FIRST_PAGE, {"tenant_id": tenant_id, "limit": limit}
+    else:
+        query, parameters = _NEXT_PAGE, {"tenant_id": tenant_id, "limit": limit, "after": after}
+    return (await session.scalars(query, parameters)).all()
 
 
 async def get(
     session: AsyncSession, tenant_id: UUID, project_id: UUID, *, for_update: bool = False
 ) -> Project | None:
-    query = select(Project).where(Project.tenant_id == tenant_id, Project.id == project_id)
-    if for_update:
-        query = query.with_for_update()
-    return await session.scalar(query)
+    query = _GET_FOR_UPDATE if for_update else _GET
+    return await session.scalar(query, {"tenant_id": tenant_id, "project_id": project_id})
 
 
 async def save(session: AsyncSession, project: Project) -> None:
@@ -53,4 +66,4 @@ async def get_idempotency_key(
 
 async def add_idempotency_key(session: AsyncSession, record: IdempotencyKey) -> None:
     session.add(record)
-    await session.flush()
+    await flush_unique(session)

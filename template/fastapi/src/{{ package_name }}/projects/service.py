@@ -106,18 +106,24 @@ async def saved_response(
 async def save_response(
     scope: TenantContext, idempotency_key: str, payload: ProjectCreate, response: SavedResponse
 ) -> None:
-    await repository.add_idempotency_key(
-        scope.session,
-        IdempotencyKey(
-            tenant_id=scope.tenant_id,
-            user_id=scope.user_id,
-            key=idempotency_key,
-            request_hash=_fingerprint(payload),
-            status_code=response.status_code,
-            response_body=response.body,
-            response_headers=response.headers,
-        ),
+    record = IdempotencyKey(
+        tenant_id=scope.tenant_id,
+        user_id=scope.user_id,
+        key=idempotency_key,
+        request_hash=_fingerprint(payload),
+        status_code=response.status_code,
+        response_body=response.body,
+        response_headers=response.headers,
     )
+    try:
+        await repository.add_idempotency_key(scope.session, record)
+    except DuplicateError:
+        # A concurrent request with the same key committed first; this one rolls back, and a
+        # retry replays the winner's response (or reports a different body).
+        raise Conflict(
+            "Another request with this Idempotency-Key was processed at the same time; "
+            "retry to get its response."
+        ) from None
 
 
 def _fingerprint(payload: ProjectCreate) -> str:

@@ -22,7 +22,7 @@ from .schemas import (
 )
 
 # One answer for "no such tenant" and "not yours", so ids of other tenants reveal nothing.
-_TENANT_NOT_FOUND = "No tenant with this id exists among the tenants you belong to."
+TENANT_NOT_FOUND = "No tenant with this id exists among the tenants you belong to."
 
 
 async def create_tenant(
@@ -44,7 +44,7 @@ async def list_tenants(session: AsyncSession, user_id: UUID) -> TenantList:
 async def get_tenant(session: AsyncSession, user_id: UUID, tenant_id: UUID) -> TenantPublic:
     row = await repository.get_tenant_of(session, tenant_id, user_id)
     if row is None:
-        raise NotFound(_TENANT_NOT_FOUND)
+        raise NotFound(TENANT_NOT_FOUND)
     tenant, role = row
     return _tenant(tenant, role)
 
@@ -102,7 +102,7 @@ async def member_role(session: AsyncSession, tenant_id: UUID, user_id: UUID) -> 
     """The user's role in the tenant; NotFound when the user is not a member."""
     role = await repository.role_of(session, tenant_id, user_id)
     if role is None:
-        raise NotFound(_TENANT_NOT_FOUND)
+        raise NotFound(TENANT_NOT_FOUND)
     return role
 
 

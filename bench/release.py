@@ -1,0 +1,114 @@
+"""Render a flavour's default project and run it the way its container image does.
+
+The contract suite's flavour drivers (tests/contract/flavours.py) know how to install, migrate
+and serve a rendered project for testing; the benchmark reuses them for migrations and for
+flavours it has no release recipe for. A release recipe differs where the image differs:
+dependencies without the dev group, and the server started with the Dockerfile's own CMD
+(only host and port replaced) and its worker count from WEB_CONCURRENCY.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+
+import copier
+
+from tests.contract.flavours import FLAVOURS, Flavour, base_environment, read_answers, run
+from tests.harness.pythons import uv_python_request
+from tests.harness.render import TEMPLATE_ROOT, load_answer_set
+
+
+def render(flavour: Flavour, destination: Path) -> Path:
+    """The default answer set with the flavour's answers, rendered from the working tree."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # uncommitted changes are rendered on purpose
+        copier.run_copy(
+            src_path=str(TEMPLATE_ROOT),
+            dst_path=destination,
+            data=load_answer_set("default", **flavour.answers),
+            defaults=True,
+            unsafe=True,
+            quiet=True,
+        )
+    return destination
+
+
+def dockerfile_cmd(project: Path) -> list[str]:
+    """The exec-form CMD of the image's final stage."""
+    commands = re.findall(r"^CMD\s+(\[.*\])\s*$", (project / "Dockerfile").read_text(), re.M)
+    if not commands:
+        raise RuntimeError(f"{project / 'Dockerfile'}: no exec-form CMD [...] found")
+    command: list[str] = json.loads(commands[-1])
+    return command
+
+
+def _with_address(command: list[str], port: int) -> list[str]:
+    result = list(command)
+    for flag, value in (("--host", "127.0.0.1"), ("--port", str(port))):
+        if flag in result:
+            result[result.index(flag) + 1] = value
+        else:
+            result += [flag, value]
+    return result
+
+
+class Release:
+    """How one flavour's image is built and started, on this machine."""
+
+    # Whether WEB_CONCURRENCY means anything (worker processes); a Go binary is one process
+    # that uses every core, so it runs once, whatever --workers says.
+    worker_processes = False
+
+    def __init__(self, flavour: Flavour) -> None:
+        self.flavour = flavour
+        self.name = flavour.name
+
+    def install(self, project: Path) -> None:
+        self.flavour.install(project)
+
+    def environment(self, settings: Mapping[str, str], workers: int) -> dict[str, str]:
+        return self.flavour.environment(settings) | {"WEB_CONCURRENCY": str(workers)}
+
+    def migrate(self, project: Path, env: Mapping[str, str]) -> None:
+        self.flavour.migrate(project, env)
+
+    def command(self, project: Path, port: int) -> list[str]:
+        return self.flavour.server_command(project, port)
+
+    def describe(self) -> str:
+        return f"{self.name}: installed and served as the contract suite does"
+
+
+class FastAPIRelease(Release):
+    """`uv sync --locked --no-dev` (the Dockerfile's build stage), then its uvicorn CMD."""
+
+    worker_processes = True
+
+    def install(self, project: Path) -> None:
+        python = uv_python_request(str(read_answers(project)["python_version"]))
+        run(
+            ["uv", "sync", "--locked", "--no-dev", "--python", python],
+            cwd=project,
+            env=base_environment(),
+        )
+
+    def migrate(self, project: Path, env: Mapping[str, str]) -> None:
+        # alembic is a runtime dependency: the image migrates with the same environment.
+        run([str(project / ".venv" / "bin" / "alembic"), "upgrade", "head"], cwd=project, env=env)
+
+    def command(self, project: Path, port: int) -> list[str]:
+        command = _with_address(dockerfile_cmd(project), port)
+        command[0] = str(project / ".venv" / "bin" / command[0])
+        return command
+
+    def describe(self) -> str:
+        return "fastapi: uv sync --locked --no-dev; the Dockerfile's uvicorn CMD"
+
+
+def releases() -> dict[str, Release]:
+    recipes: dict[str, type[Release]] = {"fastapi": FastAPIRelease}
+    return {name: recipes.get(name, Release)(flavour) for name, flavour in FLAVOURS.items()}

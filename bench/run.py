@@ -1,0 +1,519 @@
+"""The benchmark: every flavour's default project under load, next to PostgreSQL's own ceiling.
+
+    uv run python -m bench              # full run (about 4 minutes per flavour)
+    uv run python -m bench --smoke      # a few seconds of load: does the harness still work?
+
+Per flavour: render the default project, install it as its Dockerfile does, migrate a fresh
+database on a throwaway PostgreSQL, start the server over TCP, create users, a tenant and
+projects over HTTP, capture the statements each endpoint sends (log_statement=all), then, round
+after round, load each endpoint with wrk at each concurrency and replay the same statements with
+pgbench at the same concurrency against the same server. Results: bench/results/<stamp>.json and
+.md (and .png when matplotlib is installed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import secrets
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import psycopg
+from psycopg import sql
+
+from tests.contract.server import (
+    Database,
+    ServerProcess,
+    app_settings,
+    create_database,
+    drop_database,
+    free_port,
+)
+from tests.harness.postgres import PostgresServer, throwaway_postgres
+
+from . import load, report, statements
+from .release import Release, releases, render
+
+BENCH_DIR = Path(__file__).resolve().parent
+RESULTS_DIR = BENCH_DIR / "results"
+PASSWORD = "correct horse battery staple"
+SEED_PROJECTS = 100
+
+# operationId -> wrk mode
+ENDPOINTS = {"getProject": "get", "listProjects": "list", "createProject": "create"}
+ENDPOINT_LABELS = {
+    "getProject": "GET /projects/{id}",
+    "listProjects": "GET /projects?limit=20",
+    "createProject": "POST /projects",
+}
+# Hot read: service / pgbench on the same statements, per flavour (issue 5).
+GOALS = {"fastapi": 0.12, "go": 0.40}
+P99_OVER_P50_MAX = 10
+
+
+@dataclass
+class Seed:
+    token: str
+    user_id: str
+    tenant_id: str
+    project_id: str
+
+
+@dataclass
+class Cell:
+    flavour: str
+    workers: int
+    endpoint: str
+    connections: int
+    service: list[load.Sample] = field(default_factory=list)
+    pgbench: list[load.Sample] = field(default_factory=list)
+    connections_seen: list[dict[str, int]] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        rps = statistics.median(s.rps for s in self.service)
+        p50 = statistics.median(s.p50_ms or 0 for s in self.service)
+        p99 = statistics.median(s.p99_ms or 0 for s in self.service)
+        tps = statistics.median(s.rps for s in self.pgbench) if self.pgbench else None
+        return {
+            "flavour": self.flavour,
+            "workers": self.workers,
+            "endpoint": self.endpoint,
+            "connections": self.connections,
+            "rps": rps,
+            "p50_ms": p50,
+            "p99_ms": p99,
+            "p99_over_p50": p99 / p50 if p50 else None,
+            "non_2xx": sum(s.non_2xx for s in self.service),
+            "socket_errors": sum(s.errors for s in self.service),
+            "requests": sum(s.requests for s in self.service),
+            "pgbench_tps": tps,
+            "pgbench_failed": sum(s.errors for s in self.pgbench),
+            "ratio": rps / tps if tps else None,
+            "rounds": len(self.service),
+            "rps_rounds": [round(s.rps, 1) for s in self.service],
+            "pgbench_rounds": [round(s.rps, 1) for s in self.pgbench],
+            "db_connections": self.connections_seen,
+        }
+
+
+# --------------------------------------------------------------------------------------------
+# Database and server
+# --------------------------------------------------------------------------------------------
+
+
+def _set_role_logging(admin_url: str, role: str, on: bool) -> None:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        statement = (
+            "ALTER ROLE {} SET log_statement = 'all'" if on else "ALTER ROLE {} RESET log_statement"
+        )
+        conn.execute(sql.SQL(statement).format(sql.Identifier(role)))
+
+
+def _connection_stats(admin_url: str, database: Database) -> dict[str, int]:
+    """Backends of the app role now, and sessions ever opened to the database."""
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute("SELECT pg_stat_clear_snapshot()")
+        row = conn.execute(
+            "SELECT (SELECT count(*) FROM pg_stat_activity WHERE usename = %s),"
+            " (SELECT coalesce(max(sessions), 0) FROM pg_stat_database WHERE datname = %s)",
+            (database.app, database.name),
+        ).fetchone()
+    assert row is not None
+    return {"backends": int(row[0]), "sessions": int(row[1])}
+
+
+@contextlib.contextmanager
+def serving(
+    release: Release, project: Path, env: dict[str, str], log_dir: Path, label: str
+) -> Iterator[ServerProcess]:
+    port = free_port()
+    process = ServerProcess(
+        release.command(project, port),
+        cwd=project,
+        env=env,
+        log_path=log_dir / f"{label}.log",
+        port=port,
+    )
+    process.start()
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+def seed(base_url: str) -> Seed:
+    """Two users, a tenant with both as members, and SEED_PROJECTS projects - over HTTP."""
+    tag = secrets.token_hex(4)
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+
+        def call(method: str, path: str, expect: int, **kwargs: Any) -> Any:
+            response = client.request(method, path, **kwargs)
+            if response.status_code != expect:
+                raise RuntimeError(f"{method} {path}: {response.status_code} {response.text}")
+            return response.json() if response.content else None
+
+        tokens = []
+        for who in ("owner", "member"):
+            email = f"bench-{who}-{tag}@example.com"
+            user = call(
+                "POST", "/api/v1/auth/register", 201, json={"email": email, "password": PASSWORD}
+            )
+            pair = call(
+                "POST", "/api/v1/auth/login", 200, json={"email": email, "password": PASSWORD}
+            )
+            tokens.append((user, pair["access_token"]))
+        (owner, token), (member, _) = tokens
+        auth = {"Authorization": f"Bearer {token}"}
+        tenant = call(
+            "POST",
+            "/api/v1/tenants",
+            201,
+            json={"name": "Bench", "slug": f"bench-{tag}"},
+            headers=auth,
+        )
+        call(
+            "POST",
+            f"/api/v1/tenants/{tenant['id']}/members",
+            201,
+            json={"email": member["email"], "role": "member"},
+            headers=auth,
+        )
+        scoped = auth | {"X-Tenant-ID": tenant["id"]}
+        first = None
+        for number in range(SEED_PROJECTS):
+            created = call(
+                "POST",
+                "/api/v1/projects",
+                201,
+                json={"name": f"seed-{number:03d}", "description": "A project of the benchmark."},
+                headers=scoped,
+            )
+            first = first or created
+    assert first is not None
+    return Seed(token=token, user_id=owner["id"], tenant_id=tenant["id"], project_id=first["id"])
+
+
+# --------------------------------------------------------------------------------------------
+# Statement capture
+# --------------------------------------------------------------------------------------------
+
+
+def _request(client: httpx.Client, endpoint: str, data: Seed, name: str) -> None:
+    headers = {"Authorization": f"Bearer {data.token}", "X-Tenant-ID": data.tenant_id}
+    if endpoint == "getProject":
+        response = client.get(f"/api/v1/projects/{data.project_id}", headers=headers)
+    elif endpoint == "listProjects":
+        response = client.get("/api/v1/projects", params={"limit": 20}, headers=headers)
+    else:
+        response = client.post("/api/v1/projects", json={"name": name}, headers=headers)
+    if not response.is_success:
+        raise RuntimeError(f"{endpoint}: {response.status_code} {response.text}")
+
+
+def capture_scripts(base_url: str, pg: PostgresServer, data: Seed) -> dict[str, str]:
+    """Each endpoint's pgbench script, from the statements two of its requests sent."""
+    variables = {
+        "tenant_id": data.tenant_id,
+        "user_id": data.user_id,
+        "project_id": data.project_id,
+    }
+    scripts = {}
+    with httpx.Client(base_url=base_url, timeout=30) as client:
+        for endpoint in ENDPOINTS:
+            for warm in range(3):  # connect, introspect types, prepare: not part of a request
+                _request(client, endpoint, data, f"capture-warm-{warm}-{secrets.token_hex(4)}")
+            captures = []
+            for _ in range(2):
+                time.sleep(0.2)
+                offset = pg.log_file.stat().st_size
+                _request(client, endpoint, data, f"capture-{secrets.token_hex(6)}")
+                time.sleep(0.2)
+                with pg.log_file.open("rb") as log:
+                    log.seek(offset)
+                    text = log.read().decode(errors="replace")
+                captures.append(statements.parse_log(text))
+            scripts[endpoint] = statements.to_script(endpoint, captures, variables)
+    return scripts
+
+
+# --------------------------------------------------------------------------------------------
+# One flavour
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Options:
+    flavours: list[str]
+    workers: list[int]
+    connections: list[int]
+    duration: float
+    rounds: int
+    warmup: float
+    write_scripts: bool
+    out: Path
+    keep: bool
+
+
+def bench_flavour(
+    release: Release, pg: PostgresServer, options: Options, work: Path, log: Any
+) -> tuple[list[Cell], dict[str, Any]]:
+    project = render(release.flavour, work / f"{release.name}-project")
+    started = time.monotonic()
+    release.install(project)
+    log(f"[{release.name}] rendered and installed in {time.monotonic() - started:.0f}s")
+    log(f"[{release.name}] {release.describe()}")
+    database = create_database(pg.url)
+    meta: dict[str, Any] = {"install": release.describe()}
+    try:
+        settings = app_settings(database) | {"ACCESS_TOKEN_TTL_SECONDS": "7200"}
+        release.migrate(project, release.environment(settings, 1))
+
+        # Capture with a one-worker server whose connections log every statement.
+        _set_role_logging(pg.url, database.app, on=True)
+        try:
+            with serving(
+                release, project, release.environment(settings, 1), work, f"{release.name}-capture"
+            ) as server:
+                data = seed(server.base_url)
+                scripts = capture_scripts(server.base_url, pg, data)
+        finally:
+            _set_role_logging(pg.url, database.app, on=False)
+        meta["scripts"] = _check_scripts(release.name, scripts, options, work, log)
+        version_num = _server_version_num(pg.url)
+        script_files = {}
+        for endpoint, script in scripts.items():
+            path = work / f"{release.name}-{endpoint}.sql"
+            path.write_text(statements.for_server(script, version_num))
+            script_files[endpoint] = path
+
+        app = urlsplit(database.app_url)
+        pgbench_binary = load.pgbench_binary(pg.bindir)
+        variables = {
+            "tenant_id": data.tenant_id,
+            "user_id": data.user_id,
+            "project_id": data.project_id,
+        }
+        cells: list[Cell] = []
+        for workers in options.workers if release.worker_processes else [1]:
+            env = release.environment(settings, workers)
+            with serving(release, project, env, work, f"{release.name}-{workers}w") as server:
+                grid = {
+                    (endpoint, conns): Cell(release.name, workers, endpoint, conns)
+                    for endpoint in ENDPOINTS
+                    for conns in options.connections
+                }
+                if options.warmup:
+                    for mode in ENDPOINTS.values():
+                        load.wrk(
+                            server.base_url, mode=mode, connections=max(options.connections),
+                            seconds=options.warmup, token=data.token, tenant_id=data.tenant_id,
+                            project_id=data.project_id,
+                            prefix=f"warm-{workers}-{secrets.token_hex(3)}",
+                        )  # fmt: skip
+                for round_number in range(options.rounds):
+                    for (endpoint, conns), cell in grid.items():
+                        before = _connection_stats(pg.url, database)
+                        sample = load.wrk(
+                            server.base_url, mode=ENDPOINTS[endpoint], connections=conns,
+                            seconds=options.duration, token=data.token, tenant_id=data.tenant_id,
+                            project_id=data.project_id,
+                            prefix=f"w{workers}-r{round_number}-c{conns}-{secrets.token_hex(3)}",
+                        )  # fmt: skip
+                        after = _connection_stats(pg.url, database)
+                        cell.service.append(sample)
+                        cell.connections_seen.append(
+                            {
+                                "backends_before": before["backends"],
+                                "backends_after": after["backends"],
+                                "new_sessions": after["sessions"] - before["sessions"],
+                                "load_average": round(os.getloadavg()[0], 2),
+                            }
+                        )
+                        ceiling = load.pgbench(
+                            pgbench_binary, script=script_files[endpoint], connections=conns,
+                            seconds=options.duration, host=app.hostname or "127.0.0.1",
+                            port=app.port or 5432, user=app.username or "",
+                            password=app.password or "", database=database.name,
+                            variables=variables,
+                        )  # fmt: skip
+                        cell.pgbench.append(ceiling)
+                        label = ENDPOINT_LABELS[endpoint]
+                        ratio = sample.rps / ceiling.rps
+                        log(
+                            f"[{release.name} {workers}w r{round_number + 1}] {label:<24}"
+                            f" c={conns:<3} {sample.rps:8.0f} req/s  p50 {sample.p50_ms:6.1f} ms"
+                            f"  p99 {sample.p99_ms:6.1f} ms  non-2xx {sample.non_2xx}"
+                            f"  | pgbench {ceiling.rps:8.0f} tps  ratio {ratio:5.1%}"
+                            f"  | backends {before['backends']}->{after['backends']}"
+                            f" (+{after['sessions'] - before['sessions']} sessions)"
+                        )
+                cells.extend(grid.values())
+        return cells, meta
+    finally:
+        drop_database(database)
+
+
+def _server_version_num(admin_url: str) -> int:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        row = conn.execute("SHOW server_version_num").fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def _check_scripts(
+    flavour: str, scripts: dict[str, str], options: Options, work: Path, log: Any
+) -> dict[str, str]:
+    """Compare the captured scripts with the committed ones: "same", "drift" or "new"."""
+    status = {}
+    for endpoint, script in scripts.items():
+        committed = statements.script_path(flavour, endpoint)
+        if committed.exists() and committed.read_text() == script:
+            status[endpoint] = "same"
+            continue
+        status[endpoint] = "drift" if committed.exists() else "new"
+        if options.write_scripts:
+            committed.parent.mkdir(parents=True, exist_ok=True)
+            committed.write_text(script)
+            log(f"[{flavour}] wrote {committed.relative_to(BENCH_DIR.parent)}")
+        else:
+            (work / f"{flavour}-{endpoint}.captured.sql").write_text(script)
+            where = committed.relative_to(BENCH_DIR.parent)
+            log(
+                f"[{flavour}] {endpoint}: the statements differ from {where} (run with "
+                "--write-scripts to update it); this run replays the captured ones"
+            )
+    return status
+
+
+# --------------------------------------------------------------------------------------------
+# Command line
+# --------------------------------------------------------------------------------------------
+
+
+def _int_list(text: str) -> list[int]:
+    return [int(part) for part in text.split(",") if part.strip()]
+
+
+def parse_args(argv: list[str] | None) -> Options:
+    available = list(releases())
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--flavours", default=",".join(available), help=f"default: {','.join(available)}"
+    )
+    parser.add_argument(
+        "--workers", default="2", help="server worker processes, e.g. 1,2 (default 2)"
+    )
+    parser.add_argument(
+        "--connections", default="8,32", help="wrk/pgbench connections (default 8,32)"
+    )
+    parser.add_argument(
+        "--duration", type=float, default=6, help="seconds per load run (default 6)"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds per cell; medians are reported (3)"
+    )
+    parser.add_argument(
+        "--warmup", type=float, default=2, help="seconds of warm-up per endpoint (2)"
+    )
+    parser.add_argument(
+        "--smoke", action="store_true", help="1 round of 1 s at 8 connections, 1 worker"
+    )
+    parser.add_argument(
+        "--write-scripts", action="store_true", help="update bench/pgbench/ from the capture"
+    )
+    parser.add_argument(
+        "--out", type=Path, default=RESULTS_DIR, help="results directory (bench/results)"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the rendered projects and logs")
+    args = parser.parse_args(argv)
+    flavours = [name.strip() for name in args.flavours.split(",") if name.strip()]
+    unknown = sorted(set(flavours) - set(available))
+    if unknown:
+        parser.error(f"unknown flavours {unknown}; available: {available}")
+    options = Options(
+        flavours=flavours,
+        workers=_int_list(args.workers),
+        connections=_int_list(args.connections),
+        duration=args.duration,
+        rounds=args.rounds,
+        warmup=args.warmup,
+        write_scripts=args.write_scripts,
+        out=args.out,
+        keep=args.keep,
+    )
+    if args.smoke:
+        options.workers, options.connections = [1], [8]
+        options.duration, options.rounds, options.warmup = 1, 1, 0
+    return options
+
+
+def _tool_version(command: list[str]) -> str:
+    try:
+        proc = subprocess.run(command, capture_output=True, text=True, timeout=10, check=False)
+    except OSError:
+        return "unavailable"
+    return (
+        (proc.stdout or proc.stderr).strip().splitlines()[0]
+        if (proc.stdout or proc.stderr)
+        else "?"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    options = parse_args(argv)
+    load.require_wrk()
+
+    def log(message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    work = Path(tempfile.mkdtemp(prefix="bench-"))
+    log(f"working in {work}; load average {os.getloadavg()}")
+    all_cells: list[Cell] = []
+    failed: list[str] = []
+    meta: dict[str, Any] = {
+        "started": stamp,
+        "options": {k: str(v) if isinstance(v, Path) else v for k, v in asdict(options).items()},
+        "machine": {"cpus": os.cpu_count(), "load_before": os.getloadavg()},
+        "wrk": _tool_version(["wrk", "--version"]),
+        "flavours": {},
+    }
+    try:
+        with throwaway_postgres() as pg:
+            meta["postgres"] = pg.version
+            meta["pgbench"] = _tool_version([load.pgbench_binary(pg.bindir), "--version"])
+            for name in options.flavours:
+                release = releases()[name]
+                try:
+                    cells, flavour_meta = bench_flavour(release, pg, options, work, log)
+                except Exception as error:  # one broken flavour must not cost the others' results
+                    log(f"[{name}] FAILED: {error}")
+                    failed.append(name)
+                    meta["flavours"][name] = {"error": str(error)[:4000]}
+                    continue
+                all_cells.extend(cells)
+                meta["flavours"][name] = flavour_meta
+    finally:
+        if not options.keep:
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            log(f"kept {work}")
+    meta["machine"]["load_after"] = os.getloadavg()
+    summaries = [cell.summary() for cell in all_cells]
+    outputs = report.write(options.out, stamp, meta, summaries, GOALS, P99_OVER_P50_MAX)
+    print(report.markdown(meta, summaries, GOALS, P99_OVER_P50_MAX))
+    log("wrote " + ", ".join(str(path) for path in outputs))
+    return 1 if failed else 0
