@@ -199,8 +199,19 @@ def test_fresh_copy_differs_only_by_the_users_edits(updated: UpdatedProject) -> 
 def test_updated_project_passes_its_own_checks(
     updated: UpdatedProject, pg_admin_url: str, record_timing: Any
 ) -> None:
-    if updated.framework != "fastapi":
-        pytest.skip(f"no project runner for framework={updated.framework} here")
+    if updated.framework == "go":
+        from tests.project.test_go_project import _FOREIGN as GO_FOREIGN
+        from tests.project.test_go_project import GoProject
+
+        go_env = {k: v for k, v in os.environ.items() if k not in GO_FOREIGN}
+        go_env["GOFLAGS"] = "-mod=readonly"
+        project = GoProject(
+            updated.path, f"updated from {updated.release.tag}", go_env, record_timing
+        )
+        project.run("go", "mod", "verify")
+        project.run("make", "lint")
+        project.run("make", "test", timeout=1500, env={"DATABASE_URL": pg_admin_url})
+        return
     from tests.harness.pythons import uv_python_request
     from tests.project.test_fastapi_project import _FOREIGN, _runner, _uv
 

@@ -147,6 +147,72 @@ def fastapi_edits(project: Path, answers: dict[str, Any]) -> list[tuple[str, str
     ]
 
 
+PROJECT_INDEX_MIGRATION = """-- The dashboard lists projects newest first (added by the user).
+
+-- +goose Up
+CREATE INDEX projects_tenant_updated_at_idx ON projects (tenant_id, updated_at DESC);
+
+-- +goose Down
+DROP INDEX projects_tenant_updated_at_idx;
+"""
+
+GO_SLUG_PACKAGE = """// Package slug turns names into URL-friendly identifiers (added by the user).
+package slug
+
+import "strings"
+
+// Of lower-cases name and joins its words with dashes.
+func Of(name string) string {
+\treturn strings.Join(strings.Fields(strings.ToLower(name)), "-")
+}
+"""
+
+GO_SLUG_TEST = """package slug
+
+import "testing"
+
+func TestOf(t *testing.T) {
+\ttests := []struct{ name, want string }{
+\t\t{"Moon Base", "moon-base"},
+\t\t{"  Two   Spaces ", "two-spaces"},
+\t}
+\tfor _, tt := range tests {
+\t\tif got := Of(tt.name); got != tt.want {
+\t\t\tt.Errorf("Of(%q) = %q, want %q", tt.name, got, tt.want)
+\t\t}
+\t}
+}
+"""
+
+
+def go_edits(project: Path, answers: dict[str, Any]) -> list[tuple[str, str]]:
+    # A new package of the user's own, with its test.
+    (project / "internal" / "slug").mkdir()
+    (project / "internal" / "slug" / "slug.go").write_text(GO_SLUG_PACKAGE)
+    (project / "internal" / "slug" / "slug_test.go").write_text(GO_SLUG_TEST)
+    # Changed settings.
+    replace_once(
+        project / ".env.example", "ACCESS_TOKEN_TTL_SECONDS=900", "ACCESS_TOKEN_TTL_SECONDS=600"
+    )
+    replace_once(
+        project / "internal" / "config" / "config.go",
+        'integer("REFRESH_TOKEN_TTL_SECONDS", 2592000)',
+        'integer("REFRESH_TOKEN_TTL_SECONDS", 1209600)',
+    )
+    # A new goose migration (an index, so the sqlc models stay as generated).
+    (project / "migrations" / "00002_projects_updated_at_index.sql").write_text(
+        PROJECT_INDEX_MIGRATION
+    )
+    return [
+        ("internal/slug/slug.go", "func Of(name string) string"),
+        ("internal/slug/slug_test.go", "func TestOf"),
+        (".env.example", "ACCESS_TOKEN_TTL_SECONDS=600"),
+        ("internal/config/config.go", 'integer("REFRESH_TOKEN_TTL_SECONDS", 1209600)'),
+        ("migrations/00002_projects_updated_at_index.sql", "projects_tenant_updated_at_idx"),
+    ]
+
+
 EDITS: dict[str, Callable[[Path, dict[str, Any]], list[tuple[str, str]]]] = {
     "fastapi": fastapi_edits,
+    "go": go_edits,
 }
