@@ -11,14 +11,11 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
-import time
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.harness.commands import ProjectCommands, go_project_env
 from tests.harness.render import copy_answer_set, load_answer_set
 
 pytestmark = [
@@ -27,8 +24,6 @@ pytestmark = [
 ]
 
 SLOW_ANSWER_SETS = ["go"]
-OUTPUT_LIMIT = 30_000
-_FOREIGN = ("DATABASE_URL", "MIGRATION_DATABASE_URL", "GOFLAGS")
 
 
 def _selected_answer_sets() -> list[str]:
@@ -41,61 +36,25 @@ def _selected_answer_sets() -> list[str]:
     return names
 
 
-@dataclass
-class GoProject:
-    path: Path
-    name: str
-    env: dict[str, str]
-    record_timing: Any
-
-    def run(self, *command: str, timeout: float = 900, env: dict[str, str] | None = None) -> str:
-        shown = " ".join(command)
-        started = time.perf_counter()
-        try:
-            proc = subprocess.run(
-                list(command),
-                cwd=self.path,
-                env={**self.env, **(env or {})},
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                text=True,
-                timeout=timeout,
-                check=False,
-            )
-        except subprocess.TimeoutExpired as exc:
-            output = exc.output if isinstance(exc.output, str) else (exc.output or b"").decode()
-            pytest.fail(f"`{shown}` timed out after {timeout}s\n{output[-OUTPUT_LIMIT:]}")
-        elapsed = time.perf_counter() - started
-        self.record_timing(f"[{self.name}] {shown}", elapsed)
-        if proc.returncode != 0:
-            pytest.fail(
-                f"`{shown}` failed with exit code {proc.returncode} in {self.path} "
-                f"({elapsed:.1f}s):\n{proc.stdout[-OUTPUT_LIMIT:]}",
-                pytrace=False,
-            )
-        return proc.stdout
-
-
 @pytest.fixture(scope="module", params=_selected_answer_sets())
-def project(request: pytest.FixtureRequest, copie_session: Any, record_timing: Any) -> GoProject:
+def project(
+    request: pytest.FixtureRequest, copie_session: Any, record_timing: Any
+) -> ProjectCommands:
     name = request.param
     if load_answer_set(name).get("framework") != "go":
         pytest.skip(f"answer set {name!r} is not a Go project")
     rendered = copy_answer_set(copie_session, name, {})
-    env = {k: v for k, v in os.environ.items() if k not in _FOREIGN}
-    env["GOFLAGS"] = "-mod=readonly"
-    project = GoProject(rendered.path, name, env, record_timing)
+    project = ProjectCommands(rendered.path, name, go_project_env(), record_timing)
     project.run("go", "mod", "verify")
     return project
 
 
-def test_lint_is_clean(project: GoProject) -> None:
+def test_lint_is_clean(project: ProjectCommands) -> None:
     """`make lint`: gofmt, go vet and staticcheck (a pinned Go tool of the project)."""
     project.run("make", "lint")
 
 
-def test_own_test_suite_passes(project: GoProject, pg_admin_url: str) -> None:
+def test_own_test_suite_passes(project: ProjectCommands, pg_admin_url: str) -> None:
     """`make test`: go test -race ./... against a real PostgreSQL."""
     output = project.run(
         "make", "test", "GOTESTFLAGS=-v", timeout=1500, env={"DATABASE_URL": pg_admin_url}

@@ -18,7 +18,6 @@ with that reason: there is nothing to update from.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import time
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from typing import Any
 
 import pytest
 
+from tests.harness.commands import ProjectCommands, find_uv, go_project_env, python_project_env
 from tests.harness.releases import TEMPLATE_ROOT, Release, TaggedClone, load_releases
 from tests.harness.render import askable_questions, choice_values, load_answer_set
 from tests.harness.update import (
@@ -199,28 +199,20 @@ def test_fresh_copy_differs_only_by_the_users_edits(updated: UpdatedProject) -> 
 def test_updated_project_passes_its_own_checks(
     updated: UpdatedProject, pg_admin_url: str, record_timing: Any
 ) -> None:
+    label = f"updated from {updated.release.tag}"
     if updated.framework == "go":
-        from tests.project.test_go_project import _FOREIGN as GO_FOREIGN
-        from tests.project.test_go_project import GoProject
-
-        go_env = {k: v for k, v in os.environ.items() if k not in GO_FOREIGN}
-        go_env["GOFLAGS"] = "-mod=readonly"
-        project = GoProject(
-            updated.path, f"updated from {updated.release.tag}", go_env, record_timing
-        )
-        project.run("go", "mod", "verify")
-        project.run("make", "lint")
-        project.run("make", "test", timeout=1500, env={"DATABASE_URL": pg_admin_url})
+        go = ProjectCommands(updated.path, label, go_project_env(), record_timing)
+        go.run("go", "mod", "verify")
+        go.run("make", "lint")
+        go.run("make", "test", timeout=1500, env={"DATABASE_URL": pg_admin_url})
         return
-    from tests.harness.pythons import uv_python_request
-    from tests.project.test_fastapi_project import _FOREIGN, _runner, _uv
-
-    env = {k: v for k, v in os.environ.items() if k not in _FOREIGN}
-    env["UV_PYTHON"] = uv_python_request(str(updated.answers["python_version"]))
-    uv = _uv()
-    run = _runner(updated.path, env, record_timing, f"updated from {updated.release.tag}")
-    run(uv, "sync", "--locked", timeout=900)
-    run(uv, "run", "--no-sync", "ruff", "format", "--check", ".")
-    run(uv, "run", "--no-sync", "ruff", "check", ".")
-    run(uv, "run", "--no-sync", "mypy")
-    run(uv, "run", "--no-sync", "pytest", "-q", timeout=900, env={"DATABASE_URL": pg_admin_url})
+    python_env = python_project_env(str(updated.answers["python_version"]))
+    python = ProjectCommands(updated.path, label, python_env, record_timing)
+    uv = find_uv()
+    python.run(uv, "sync", "--locked", timeout=900)
+    python.run(uv, "run", "--no-sync", "ruff", "format", "--check", ".")
+    python.run(uv, "run", "--no-sync", "ruff", "check", ".")
+    python.run(uv, "run", "--no-sync", "mypy")
+    python.run(
+        uv, "run", "--no-sync", "pytest", "-q", timeout=900, env={"DATABASE_URL": pg_admin_url}
+    )
