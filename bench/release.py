@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -109,6 +110,35 @@ class FastAPIRelease(Release):
         return "fastapi: uv sync --locked --no-dev; the Dockerfile's uvicorn CMD"
 
 
+class GoRelease(Release):
+    """The Dockerfile's `go build` (its flags and ENV), then the image's ENTRYPOINT + CMD."""
+
+    binary = Path("bin") / "release"
+
+    def install(self, project: Path) -> None:
+        dockerfile = (project / "Dockerfile").read_text()
+        build = re.search(
+            r"\bgo build (?P<flags>.*?) -o \S+ (?P<package>\S+)\s*$", dockerfile, re.M
+        )
+        if build is None:
+            raise RuntimeError(f"{project / 'Dockerfile'}: no `go build ... -o <out> <package>`")
+        env = dict(re.findall(r"^ENV\s+(\w+)=(\S+)\s*$", dockerfile, re.M))
+        run(
+            ["go", "build", *shlex.split(build["flags"]), "-o", str(self.binary), build["package"]],
+            cwd=project,
+            env=base_environment() | env,
+        )
+
+    def migrate(self, project: Path, env: Mapping[str, str]) -> None:
+        run([str(project / self.binary), "migrate"], cwd=project, env=env)
+
+    def command(self, project: Path, port: int) -> list[str]:
+        return [str(project / self.binary), *dockerfile_cmd(project), "-addr", f"127.0.0.1:{port}"]
+
+    def describe(self) -> str:
+        return "go: the Dockerfile's go build (flags, CGO_ENABLED); its CMD"
+
+
 def releases() -> dict[str, Release]:
-    recipes: dict[str, type[Release]] = {"fastapi": FastAPIRelease}
+    recipes: dict[str, type[Release]] = {"fastapi": FastAPIRelease, "go": GoRelease}
     return {name: recipes.get(name, Release)(flavour) for name, flavour in FLAVOURS.items()}

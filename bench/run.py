@@ -115,24 +115,40 @@ class Cell:
 
 
 def _set_role_logging(admin_url: str, role: str, on: bool) -> None:
+    """Log every statement of the role's new sessions, with its transaction (statements.py)."""
     with psycopg.connect(admin_url, autocommit=True) as conn:
         statement = (
             "ALTER ROLE {} SET log_statement = 'all'" if on else "ALTER ROLE {} RESET log_statement"
         )
         conn.execute(sql.SQL(statement).format(sql.Identifier(role)))
+        if on:
+            conn.execute(
+                sql.SQL("ALTER SYSTEM SET log_line_prefix = {}").format(
+                    sql.Literal(statements.LOG_LINE_PREFIX)
+                )
+            )
+            conn.execute("SELECT pg_reload_conf()")
+    # The postmaster applies the reload asynchronously; sessions opened after it see the prefix.
+    deadline = time.monotonic() + 10
+    while on:
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            row = conn.execute("SHOW log_line_prefix").fetchone()
+        if row and row[0] == statements.LOG_LINE_PREFIX:
+            return
+        if time.monotonic() > deadline:
+            raise RuntimeError("the server did not take the new log_line_prefix within 10 s")
+        time.sleep(0.05)
 
 
-def _connection_stats(admin_url: str, database: Database) -> dict[str, int]:
-    """Backends of the app role now, and sessions ever opened to the database."""
+def _service_backends(admin_url: str, database: Database) -> set[int]:
+    """The server processes of the service's sessions: the app role's, less pgbench's own."""
     with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute("SELECT pg_stat_clear_snapshot()")
-        row = conn.execute(
-            "SELECT (SELECT count(*) FROM pg_stat_activity WHERE usename = %s),"
-            " (SELECT coalesce(max(sessions), 0) FROM pg_stat_database WHERE datname = %s)",
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity"
+            " WHERE usename = %s AND datname = %s AND application_name <> 'pgbench'",
             (database.app, database.name),
-        ).fetchone()
-    assert row is not None
-    return {"backends": int(row[0]), "sessions": int(row[1])}
+        ).fetchall()
+    return {int(row[0]) for row in rows}
 
 
 @contextlib.contextmanager
@@ -288,6 +304,7 @@ def bench_flavour(
                 release, project, release.environment(settings, 1), work, f"{release.name}-capture"
             ) as server:
                 data = seed(server.base_url)
+                _analyze(pg.url, database)
                 scripts = capture_scripts(server.base_url, pg, data)
         finally:
             _set_role_logging(pg.url, database.app, on=False)
@@ -325,20 +342,22 @@ def bench_flavour(
                         )  # fmt: skip
                 for round_number in range(options.rounds):
                     for (endpoint, conns), cell in grid.items():
-                        before = _connection_stats(pg.url, database)
+                        before = _service_backends(pg.url, database)
                         sample = load.wrk(
                             server.base_url, mode=ENDPOINTS[endpoint], connections=conns,
                             seconds=options.duration, token=data.token, tenant_id=data.tenant_id,
                             project_id=data.project_id,
                             prefix=f"w{workers}-r{round_number}-c{conns}-{secrets.token_hex(3)}",
                         )  # fmt: skip
-                        after = _connection_stats(pg.url, database)
+                        after = _service_backends(pg.url, database)
                         cell.service.append(sample)
                         cell.connections_seen.append(
                             {
-                                "backends_before": before["backends"],
-                                "backends_after": after["backends"],
-                                "new_sessions": after["sessions"] - before["sessions"],
+                                "backends_before": len(before),
+                                "backends_after": len(after),
+                                # sessions opened (closed) during the run and still open (gone)
+                                "opened": len(after - before),
+                                "closed": len(before - after),
                                 "load_average": round(os.getloadavg()[0], 2),
                             }
                         )
@@ -357,13 +376,21 @@ def bench_flavour(
                             f" c={conns:<3} {sample.rps:8.0f} req/s  p50 {sample.p50_ms:6.1f} ms"
                             f"  p99 {sample.p99_ms:6.1f} ms  non-2xx {sample.non_2xx}"
                             f"  | pgbench {ceiling.rps:8.0f} tps  ratio {ratio:5.1%}"
-                            f"  | backends {before['backends']}->{after['backends']}"
-                            f" (+{after['sessions'] - before['sessions']} sessions)"
+                            f"  | backends {len(before)}->{len(after)}"
+                            f" (+{len(after - before)} -{len(before - after)})"
                         )
                 cells.extend(grid.values())
         return cells, meta
     finally:
         drop_database(database)
+
+
+def _analyze(admin_url: str, database: Database) -> None:
+    """Fresh planner statistics for the seeded tables, for the service and pgbench alike
+    (autovacuum would get there at a moment of its choosing, in the middle of a run)."""
+    url = urlsplit(admin_url)._replace(path=f"/{database.name}").geturl()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("ANALYZE")
 
 
 def _server_version_num(admin_url: str) -> int:
