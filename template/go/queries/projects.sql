@@ -5,7 +5,7 @@
 INSERT INTO projects (tenant_id, id, name, description) VALUES ($1, $2, $3, $4)
 RETURNING id, name, description, version, created_at, updated_at;
 
--- name: Project :one
+-- name: ProjectByID :one
 SELECT id, name, description, version, created_at, updated_at
 FROM projects WHERE tenant_id = $1 AND id = $2;
 

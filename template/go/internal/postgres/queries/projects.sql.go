@@ -12,7 +12,7 @@ import (
 	"github.com/google/uuid"
 )
 
-const createProject = `-- name: CreateProject :one
+const CreateProject = `-- name: CreateProject :one
 
 INSERT INTO projects (tenant_id, id, name, description) VALUES ($1, $2, $3, $4)
 RETURNING id, name, description, version, created_at, updated_at
@@ -37,7 +37,7 @@ type CreateProjectRow struct {
 // Every query names the tenant: the planner uses the tenant-leading keys, and row-level security
 // backs it up.
 func (q *Queries) CreateProject(ctx context.Context, arg CreateProjectParams) (CreateProjectRow, error) {
-	row := q.db.QueryRow(ctx, createProject,
+	row := q.db.QueryRow(ctx, CreateProject,
 		arg.TenantID,
 		arg.ID,
 		arg.Name,
@@ -55,7 +55,7 @@ func (q *Queries) CreateProject(ctx context.Context, arg CreateProjectParams) (C
 	return i, err
 }
 
-const deleteProject = `-- name: DeleteProject :execrows
+const DeleteProject = `-- name: DeleteProject :execrows
 DELETE FROM projects WHERE tenant_id = $1 AND id = $2
 `
 
@@ -65,14 +65,14 @@ type DeleteProjectParams struct {
 }
 
 func (q *Queries) DeleteProject(ctx context.Context, arg DeleteProjectParams) (int64, error) {
-	result, err := q.db.Exec(ctx, deleteProject, arg.TenantID, arg.ID)
+	result, err := q.db.Exec(ctx, DeleteProject, arg.TenantID, arg.ID)
 	if err != nil {
 		return 0, err
 	}
 	return result.RowsAffected(), nil
 }
 
-const idempotentResponse = `-- name: IdempotentResponse :one
+const IdempotentResponse = `-- name: IdempotentResponse :one
 SELECT request_hash, status_code, response_body, response_headers
 FROM idempotency_keys WHERE tenant_id = $1 AND user_id = $2 AND key = $3
 `
@@ -91,7 +91,7 @@ type IdempotentResponseRow struct {
 }
 
 func (q *Queries) IdempotentResponse(ctx context.Context, arg IdempotentResponseParams) (IdempotentResponseRow, error) {
-	row := q.db.QueryRow(ctx, idempotentResponse, arg.TenantID, arg.UserID, arg.Key)
+	row := q.db.QueryRow(ctx, IdempotentResponse, arg.TenantID, arg.UserID, arg.Key)
 	var i IdempotentResponseRow
 	err := row.Scan(
 		&i.RequestHash,
@@ -102,17 +102,17 @@ func (q *Queries) IdempotentResponse(ctx context.Context, arg IdempotentResponse
 	return i, err
 }
 
-const project = `-- name: Project :one
+const ProjectByID = `-- name: ProjectByID :one
 SELECT id, name, description, version, created_at, updated_at
 FROM projects WHERE tenant_id = $1 AND id = $2
 `
 
-type ProjectParams struct {
+type ProjectByIDParams struct {
 	TenantID uuid.UUID
 	ID       uuid.UUID
 }
 
-type ProjectRow struct {
+type ProjectByIDRow struct {
 	ID          uuid.UUID
 	Name        string
 	Description *string
@@ -121,9 +121,9 @@ type ProjectRow struct {
 	UpdatedAt   time.Time
 }
 
-func (q *Queries) Project(ctx context.Context, arg ProjectParams) (ProjectRow, error) {
-	row := q.db.QueryRow(ctx, project, arg.TenantID, arg.ID)
-	var i ProjectRow
+func (q *Queries) ProjectByID(ctx context.Context, arg ProjectByIDParams) (ProjectByIDRow, error) {
+	row := q.db.QueryRow(ctx, ProjectByID, arg.TenantID, arg.ID)
+	var i ProjectByIDRow
 	err := row.Scan(
 		&i.ID,
 		&i.Name,
@@ -135,7 +135,7 @@ func (q *Queries) Project(ctx context.Context, arg ProjectParams) (ProjectRow, e
 	return i, err
 }
 
-const projectsPage = `-- name: ProjectsPage :many
+const ProjectsPage = `-- name: ProjectsPage :many
 SELECT id, name, description, version, created_at, updated_at
 FROM projects
 WHERE tenant_id = $1 AND ($2::uuid IS NULL OR id > $2::uuid)
@@ -160,7 +160,7 @@ type ProjectsPageRow struct {
 
 // Keyset pagination in id order (ids are UUIDv7, so that is creation order).
 func (q *Queries) ProjectsPage(ctx context.Context, arg ProjectsPageParams) ([]ProjectsPageRow, error) {
-	rows, err := q.db.Query(ctx, projectsPage, arg.TenantID, arg.After, arg.MaxRows)
+	rows, err := q.db.Query(ctx, ProjectsPage, arg.TenantID, arg.After, arg.MaxRows)
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +186,7 @@ func (q *Queries) ProjectsPage(ctx context.Context, arg ProjectsPageParams) ([]P
 	return items, nil
 }
 
-const saveIdempotentResponse = `-- name: SaveIdempotentResponse :exec
+const SaveIdempotentResponse = `-- name: SaveIdempotentResponse :exec
 INSERT INTO idempotency_keys (tenant_id, user_id, key, request_hash, status_code, response_body, response_headers)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
 `
@@ -202,7 +202,7 @@ type SaveIdempotentResponseParams struct {
 }
 
 func (q *Queries) SaveIdempotentResponse(ctx context.Context, arg SaveIdempotentResponseParams) error {
-	_, err := q.db.Exec(ctx, saveIdempotentResponse,
+	_, err := q.db.Exec(ctx, SaveIdempotentResponse,
 		arg.TenantID,
 		arg.UserID,
 		arg.Key,
@@ -214,7 +214,7 @@ func (q *Queries) SaveIdempotentResponse(ctx context.Context, arg SaveIdempotent
 	return err
 }
 
-const updateProject = `-- name: UpdateProject :one
+const UpdateProject = `-- name: UpdateProject :one
 UPDATE projects
 SET name = $1, description = $2, version = version + 1, updated_at = now()
 WHERE tenant_id = $3 AND id = $4
@@ -238,7 +238,7 @@ type UpdateProjectRow struct {
 }
 
 func (q *Queries) UpdateProject(ctx context.Context, arg UpdateProjectParams) (UpdateProjectRow, error) {
-	row := q.db.QueryRow(ctx, updateProject,
+	row := q.db.QueryRow(ctx, UpdateProject,
 		arg.Name,
 		arg.Description,
 		arg.TenantID,

@@ -12,7 +12,7 @@ import (
 	"github.com/google/uuid"
 )
 
-const createRefreshToken = `-- name: CreateRefreshToken :exec
+const CreateRefreshToken = `-- name: CreateRefreshToken :exec
 INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, expires_at)
 VALUES ($1, $2, $3, $4, $5)
 `
@@ -26,7 +26,7 @@ type CreateRefreshTokenParams struct {
 }
 
 func (q *Queries) CreateRefreshToken(ctx context.Context, arg CreateRefreshTokenParams) error {
-	_, err := q.db.Exec(ctx, createRefreshToken,
+	_, err := q.db.Exec(ctx, CreateRefreshToken,
 		arg.ID,
 		arg.UserID,
 		arg.FamilyID,
@@ -36,16 +36,16 @@ func (q *Queries) CreateRefreshToken(ctx context.Context, arg CreateRefreshToken
 	return err
 }
 
-const markRefreshTokenUsed = `-- name: MarkRefreshTokenUsed :exec
+const MarkRefreshTokenUsed = `-- name: MarkRefreshTokenUsed :exec
 UPDATE refresh_tokens SET used_at = now() WHERE id = $1
 `
 
 func (q *Queries) MarkRefreshTokenUsed(ctx context.Context, id uuid.UUID) error {
-	_, err := q.db.Exec(ctx, markRefreshTokenUsed, id)
+	_, err := q.db.Exec(ctx, MarkRefreshTokenUsed, id)
 	return err
 }
 
-const refreshTokenByHash = `-- name: RefreshTokenByHash :one
+const RefreshTokenByHash = `-- name: RefreshTokenByHash :one
 SELECT id, user_id, family_id, expires_at, used_at, revoked_at
 FROM refresh_tokens WHERE token_hash = $1
 FOR UPDATE
@@ -62,7 +62,7 @@ type RefreshTokenByHashRow struct {
 
 // A row lock, so that two concurrent refreshes of one token cannot both rotate it.
 func (q *Queries) RefreshTokenByHash(ctx context.Context, tokenHash string) (RefreshTokenByHashRow, error) {
-	row := q.db.QueryRow(ctx, refreshTokenByHash, tokenHash)
+	row := q.db.QueryRow(ctx, RefreshTokenByHash, tokenHash)
 	var i RefreshTokenByHashRow
 	err := row.Scan(
 		&i.ID,
@@ -75,20 +75,20 @@ func (q *Queries) RefreshTokenByHash(ctx context.Context, tokenHash string) (Ref
 	return i, err
 }
 
-const revokeRefreshToken = `-- name: RevokeRefreshToken :exec
+const RevokeRefreshToken = `-- name: RevokeRefreshToken :exec
 UPDATE refresh_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL
 `
 
 func (q *Queries) RevokeRefreshToken(ctx context.Context, id uuid.UUID) error {
-	_, err := q.db.Exec(ctx, revokeRefreshToken, id)
+	_, err := q.db.Exec(ctx, RevokeRefreshToken, id)
 	return err
 }
 
-const revokeRefreshTokenFamily = `-- name: RevokeRefreshTokenFamily :exec
+const RevokeRefreshTokenFamily = `-- name: RevokeRefreshTokenFamily :exec
 UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL
 `
 
 func (q *Queries) RevokeRefreshTokenFamily(ctx context.Context, familyID uuid.UUID) error {
-	_, err := q.db.Exec(ctx, revokeRefreshTokenFamily, familyID)
+	_, err := q.db.Exec(ctx, RevokeRefreshTokenFamily, familyID)
 	return err
 }

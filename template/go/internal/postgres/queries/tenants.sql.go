@@ -12,18 +12,18 @@ import (
 	"github.com/google/uuid"
 )
 
-const countOwners = `-- name: CountOwners :one
+const CountOwners = `-- name: CountOwners :one
 SELECT count(*) FROM memberships WHERE tenant_id = $1 AND role = 'owner'
 `
 
 func (q *Queries) CountOwners(ctx context.Context, tenantID uuid.UUID) (int64, error) {
-	row := q.db.QueryRow(ctx, countOwners, tenantID)
+	row := q.db.QueryRow(ctx, CountOwners, tenantID)
 	var count int64
 	err := row.Scan(&count)
 	return count, err
 }
 
-const createMembership = `-- name: CreateMembership :one
+const CreateMembership = `-- name: CreateMembership :one
 INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, $3)
 RETURNING created_at
 `
@@ -35,13 +35,13 @@ type CreateMembershipParams struct {
 }
 
 func (q *Queries) CreateMembership(ctx context.Context, arg CreateMembershipParams) (time.Time, error) {
-	row := q.db.QueryRow(ctx, createMembership, arg.TenantID, arg.UserID, arg.Role)
+	row := q.db.QueryRow(ctx, CreateMembership, arg.TenantID, arg.UserID, arg.Role)
 	var created_at time.Time
 	err := row.Scan(&created_at)
 	return created_at, err
 }
 
-const createTenant = `-- name: CreateTenant :one
+const CreateTenant = `-- name: CreateTenant :one
 INSERT INTO tenants (id, name, slug) VALUES ($1, $2, $3)
 RETURNING id, name, slug, created_at
 `
@@ -53,7 +53,7 @@ type CreateTenantParams struct {
 }
 
 func (q *Queries) CreateTenant(ctx context.Context, arg CreateTenantParams) (Tenant, error) {
-	row := q.db.QueryRow(ctx, createTenant, arg.ID, arg.Name, arg.Slug)
+	row := q.db.QueryRow(ctx, CreateTenant, arg.ID, arg.Name, arg.Slug)
 	var i Tenant
 	err := row.Scan(
 		&i.ID,
@@ -64,7 +64,7 @@ func (q *Queries) CreateTenant(ctx context.Context, arg CreateTenantParams) (Ten
 	return i, err
 }
 
-const deleteMember = `-- name: DeleteMember :execrows
+const DeleteMember = `-- name: DeleteMember :execrows
 DELETE FROM memberships WHERE tenant_id = $1 AND user_id = $2
 `
 
@@ -74,25 +74,50 @@ type DeleteMemberParams struct {
 }
 
 func (q *Queries) DeleteMember(ctx context.Context, arg DeleteMemberParams) (int64, error) {
-	result, err := q.db.Exec(ctx, deleteMember, arg.TenantID, arg.UserID)
+	result, err := q.db.Exec(ctx, DeleteMember, arg.TenantID, arg.UserID)
 	if err != nil {
 		return 0, err
 	}
 	return result.RowsAffected(), nil
 }
 
-const lockTenant = `-- name: LockTenant :exec
+const EnterTenant = `-- name: EnterTenant :one
+SELECT role, set_config('app.tenant_id', tenant_id::text, true) AS tenant
+FROM memberships WHERE tenant_id = $1 AND user_id = $2
+`
+
+type EnterTenantParams struct {
+	TenantID uuid.UUID
+	UserID   uuid.UUID
+}
+
+type EnterTenantRow struct {
+	Role   string
+	Tenant string
+}
+
+// The caller's role, and the tenant set for row-level security until the transaction ends, in one
+// statement. set_config sits in the select list, so it runs only for a membership row found: a
+// non-member's transaction has no tenant and every tenant-scoped table reads as empty.
+func (q *Queries) EnterTenant(ctx context.Context, arg EnterTenantParams) (EnterTenantRow, error) {
+	row := q.db.QueryRow(ctx, EnterTenant, arg.TenantID, arg.UserID)
+	var i EnterTenantRow
+	err := row.Scan(&i.Role, &i.Tenant)
+	return i, err
+}
+
+const LockTenant = `-- name: LockTenant :exec
 SELECT id FROM tenants WHERE id = $1 FOR UPDATE
 `
 
 // Changes to one tenant's memberships run one at a time, so two owners demoting each other
 // concurrently cannot leave the tenant without an owner.
 func (q *Queries) LockTenant(ctx context.Context, id uuid.UUID) error {
-	_, err := q.db.Exec(ctx, lockTenant, id)
+	_, err := q.db.Exec(ctx, LockTenant, id)
 	return err
 }
 
-const member = `-- name: Member :one
+const Member = `-- name: Member :one
 SELECT m.user_id, u.email, u.full_name, m.role, m.created_at
 FROM memberships m JOIN users u ON u.id = m.user_id
 WHERE m.tenant_id = $1 AND m.user_id = $2
@@ -112,7 +137,7 @@ type MemberRow struct {
 }
 
 func (q *Queries) Member(ctx context.Context, arg MemberParams) (MemberRow, error) {
-	row := q.db.QueryRow(ctx, member, arg.TenantID, arg.UserID)
+	row := q.db.QueryRow(ctx, Member, arg.TenantID, arg.UserID)
 	var i MemberRow
 	err := row.Scan(
 		&i.UserID,
@@ -124,7 +149,7 @@ func (q *Queries) Member(ctx context.Context, arg MemberParams) (MemberRow, erro
 	return i, err
 }
 
-const memberRole = `-- name: MemberRole :one
+const MemberRole = `-- name: MemberRole :one
 SELECT role FROM memberships WHERE tenant_id = $1 AND user_id = $2
 `
 
@@ -134,13 +159,13 @@ type MemberRoleParams struct {
 }
 
 func (q *Queries) MemberRole(ctx context.Context, arg MemberRoleParams) (string, error) {
-	row := q.db.QueryRow(ctx, memberRole, arg.TenantID, arg.UserID)
+	row := q.db.QueryRow(ctx, MemberRole, arg.TenantID, arg.UserID)
 	var role string
 	err := row.Scan(&role)
 	return role, err
 }
 
-const members = `-- name: Members :many
+const Members = `-- name: Members :many
 SELECT m.user_id, u.email, u.full_name, m.role, m.created_at
 FROM memberships m JOIN users u ON u.id = m.user_id
 WHERE m.tenant_id = $1
@@ -156,7 +181,7 @@ type MembersRow struct {
 }
 
 func (q *Queries) Members(ctx context.Context, tenantID uuid.UUID) ([]MembersRow, error) {
-	rows, err := q.db.Query(ctx, members, tenantID)
+	rows, err := q.db.Query(ctx, Members, tenantID)
 	if err != nil {
 		return nil, err
 	}
@@ -181,7 +206,7 @@ func (q *Queries) Members(ctx context.Context, tenantID uuid.UUID) ([]MembersRow
 	return items, nil
 }
 
-const tenantOfUser = `-- name: TenantOfUser :one
+const TenantOfUser = `-- name: TenantOfUser :one
 SELECT t.id, t.name, t.slug, t.created_at, m.role
 FROM tenants t JOIN memberships m ON m.tenant_id = t.id
 WHERE t.id = $1 AND m.user_id = $2
@@ -201,7 +226,7 @@ type TenantOfUserRow struct {
 }
 
 func (q *Queries) TenantOfUser(ctx context.Context, arg TenantOfUserParams) (TenantOfUserRow, error) {
-	row := q.db.QueryRow(ctx, tenantOfUser, arg.ID, arg.UserID)
+	row := q.db.QueryRow(ctx, TenantOfUser, arg.ID, arg.UserID)
 	var i TenantOfUserRow
 	err := row.Scan(
 		&i.ID,
@@ -213,7 +238,7 @@ func (q *Queries) TenantOfUser(ctx context.Context, arg TenantOfUserParams) (Ten
 	return i, err
 }
 
-const tenantsOfUser = `-- name: TenantsOfUser :many
+const TenantsOfUser = `-- name: TenantsOfUser :many
 SELECT t.id, t.name, t.slug, t.created_at, m.role
 FROM tenants t JOIN memberships m ON m.tenant_id = t.id
 WHERE m.user_id = $1
@@ -229,7 +254,7 @@ type TenantsOfUserRow struct {
 }
 
 func (q *Queries) TenantsOfUser(ctx context.Context, userID uuid.UUID) ([]TenantsOfUserRow, error) {
-	rows, err := q.db.Query(ctx, tenantsOfUser, userID)
+	rows, err := q.db.Query(ctx, TenantsOfUser, userID)
 	if err != nil {
 		return nil, err
 	}
@@ -254,7 +279,7 @@ func (q *Queries) TenantsOfUser(ctx context.Context, userID uuid.UUID) ([]Tenant
 	return items, nil
 }
 
-const updateMemberRole = `-- name: UpdateMemberRole :execrows
+const UpdateMemberRole = `-- name: UpdateMemberRole :execrows
 UPDATE memberships SET role = $3 WHERE tenant_id = $1 AND user_id = $2
 `
 
@@ -265,7 +290,7 @@ type UpdateMemberRoleParams struct {
 }
 
 func (q *Queries) UpdateMemberRole(ctx context.Context, arg UpdateMemberRoleParams) (int64, error) {
-	result, err := q.db.Exec(ctx, updateMemberRole, arg.TenantID, arg.UserID, arg.Role)
+	result, err := q.db.Exec(ctx, UpdateMemberRole, arg.TenantID, arg.UserID, arg.Role)
 	if err != nil {
 		return 0, err
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/google/uuid"
 )
 
-const createUser = `-- name: CreateUser :one
+const CreateUser = `-- name: CreateUser :one
 INSERT INTO users (id, email, password_hash, full_name)
 VALUES ($1, $2, $3, $4)
 RETURNING id, email, password_hash, full_name, created_at
@@ -25,7 +25,7 @@ type CreateUserParams struct {
 }
 
 func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) (User, error) {
-	row := q.db.QueryRow(ctx, createUser,
+	row := q.db.QueryRow(ctx, CreateUser,
 		arg.ID,
 		arg.Email,
 		arg.PasswordHash,
@@ -42,12 +42,12 @@ func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) (User, e
 	return i, err
 }
 
-const userByEmail = `-- name: UserByEmail :one
+const UserByEmail = `-- name: UserByEmail :one
 SELECT id, email, password_hash, full_name, created_at FROM users WHERE email = $1
 `
 
 func (q *Queries) UserByEmail(ctx context.Context, email string) (User, error) {
-	row := q.db.QueryRow(ctx, userByEmail, email)
+	row := q.db.QueryRow(ctx, UserByEmail, email)
 	var i User
 	err := row.Scan(
 		&i.ID,
@@ -59,12 +59,12 @@ func (q *Queries) UserByEmail(ctx context.Context, email string) (User, error) {
 	return i, err
 }
 
-const userByID = `-- name: UserByID :one
+const UserByID = `-- name: UserByID :one
 SELECT id, email, password_hash, full_name, created_at FROM users WHERE id = $1
 `
 
 func (q *Queries) UserByID(ctx context.Context, id uuid.UUID) (User, error) {
-	row := q.db.QueryRow(ctx, userByID, id)
+	row := q.db.QueryRow(ctx, UserByID, id)
 	var i User
 	err := row.Scan(
 		&i.ID,
