@@ -1,0 +1,33 @@
+package httpapi
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+)
+
+func TestRequestWorkOutlivesItsClient(t *testing.T) {
+	clientCtx, disconnect := context.WithCancel(context.Background())
+	req := httptest.NewRequest(http.MethodGet, "/", nil).WithContext(clientCtx)
+	disconnect() // the client is gone before the handler runs
+
+	var workErr error
+	var deadline time.Time
+	handler := observe(slog.New(slog.NewTextHandler(io.Discard, nil)), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		workErr = r.Context().Err()
+		deadline, _ = r.Context().Deadline()
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	handler.ServeHTTP(httptest.NewRecorder(), req)
+
+	if workErr != nil {
+		t.Fatalf("the handler's context was cancelled with its client: %v", workErr)
+	}
+	if left := time.Until(deadline); left <= 0 || left > requestTimeout {
+		t.Fatalf("the handler's context ends in %v, want within requestTimeout (%v)", left, requestTimeout)
+	}
+}
