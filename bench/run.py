@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import os
 import secrets
 import shutil
@@ -23,7 +24,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,8 +40,8 @@ from tests.contract.server import (
     app_settings,
     create_database,
     drop_database,
-    free_port,
 )
+from tests.contract.server import serving as serve
 from tests.harness.postgres import PostgresServer, throwaway_postgres
 
 from . import load, report, statements
@@ -151,23 +151,16 @@ def _service_backends(admin_url: str, database: Database) -> set[int]:
     return {int(row[0]) for row in rows}
 
 
-@contextlib.contextmanager
 def serving(
     release: Release, project: Path, env: dict[str, str], log_dir: Path, label: str
-) -> Iterator[ServerProcess]:
-    port = free_port()
-    process = ServerProcess(
-        release.command(project, port),
+) -> contextlib.AbstractContextManager[ServerProcess]:
+    """The release's server, ready inside the block, its log in log_dir/<label>.log."""
+    return serve(
+        functools.partial(release.command, project),
         cwd=project,
         env=env,
         log_path=log_dir / f"{label}.log",
-        port=port,
     )
-    process.start()
-    try:
-        yield process
-    finally:
-        process.stop()
 
 
 def seed(base_url: str) -> Seed:

@@ -11,6 +11,7 @@ The server log of a failing test is attached to its report.
 
 from __future__ import annotations
 
+import functools
 import os
 import warnings
 from collections.abc import Iterator
@@ -25,7 +26,7 @@ from tests.harness.render import TEMPLATE_ROOT, load_answer_set
 from .client import ApiClient
 from .conformance import Contract
 from .flavours import FLAVOURS, Flavour, read_answers, selected_flavours
-from .server import ServerProcess, app_settings, create_database, drop_database, free_port
+from .server import ServerProcess, app_settings, create_database, drop_database, serving
 
 ANSWER_SET = os.environ.get("CONTRACT_ANSWER_SET", "default")
 PROJECT_DIR = os.environ.get("CONTRACT_PROJECT_DIR")
@@ -107,19 +108,13 @@ def server(
     try:
         env = flavour.environment(app_settings(database))
         flavour.migrate(project, env)
-        port = free_port()
-        process = ServerProcess(
-            flavour.server_command(project, port),
+        with serving(
+            functools.partial(flavour.server_command, project),
             cwd=project,
             env=env,
             log_path=tmp_path_factory.mktemp("server-log") / f"{flavour.name}.log",
-            port=port,
-        )
-        process.start()
-        try:
+        ) as process:
             yield process
-        finally:
-            process.stop()
     finally:
         drop_database(database)
 

@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -94,6 +95,21 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serving(
+    command_for: Callable[[int], list[str]], *, cwd: Path, env: dict[str, str], log_path: Path
+) -> Iterator[ServerProcess]:
+    """The server command_for(port) builds, on a free port: ready inside the block, stopped
+    after it."""
+    port = free_port()
+    process = ServerProcess(command_for(port), cwd=cwd, env=env, log_path=log_path, port=port)
+    process.start()
+    try:
+        yield process
+    finally:
+        process.stop()
 
 
 class ServerProcess:

@@ -9,6 +9,7 @@ not quietly render the defaults.
 from __future__ import annotations
 
 import functools
+import os
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping
@@ -129,6 +130,16 @@ class RenderCase:
     id: str
     answer_set: str
     overrides: tuple[tuple[str, Any], ...] = ()
+
+
+def selected_answer_sets(variable: str, default: list[str]) -> list[str]:
+    """The answer sets named in the environment variable (comma-separated), else default;
+    an unknown name fails at collection, not after a slow render."""
+    requested = os.environ.get(variable)
+    names = [n.strip() for n in requested.split(",") if n.strip()] if requested else default
+    for name in names:
+        load_answer_set(name)
+    return names
 
 
 def answer_set_for(question: str, value: Any) -> str:

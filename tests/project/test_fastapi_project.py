@@ -8,7 +8,6 @@ output.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import tomllib
 from collections.abc import Callable
@@ -19,22 +18,12 @@ from typing import Any
 import pytest
 
 from tests.harness.commands import OUTPUT_LIMIT, ProjectCommands, find_uv, python_project_env
-from tests.harness.render import copy_answer_set, load_answer_set
+from tests.harness.render import copy_answer_set, load_answer_set, selected_answer_sets
 
 pytestmark = pytest.mark.slow
 
 # "custom" renders another package name, which catches names hard-coded in configs and imports.
 SLOW_ANSWER_SETS = ["default", "custom"]
-
-
-def _selected_answer_sets() -> list[str]:
-    requested = os.environ.get("PROJECT_ANSWER_SETS")
-    names = (
-        [n.strip() for n in requested.split(",") if n.strip()] if requested else SLOW_ANSWER_SETS
-    )
-    for name in names:
-        load_answer_set(name)  # fails early on an unknown set
-    return names
 
 
 @dataclass
@@ -46,7 +35,9 @@ class InstalledProject:
     run: Callable[..., str]
 
 
-@pytest.fixture(scope="module", params=_selected_answer_sets())
+@pytest.fixture(
+    scope="module", params=selected_answer_sets("PROJECT_ANSWER_SETS", SLOW_ANSWER_SETS)
+)
 def project(
     request: pytest.FixtureRequest, copie_session: Any, record_timing: Any
 ) -> InstalledProject:

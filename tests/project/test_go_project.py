@@ -8,7 +8,6 @@ first build of a machine compiles the dependencies and tools. A failure shows th
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from typing import Any
@@ -16,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.harness.commands import ProjectCommands, go_project_env
-from tests.harness.render import copy_answer_set, load_answer_set
+from tests.harness.render import copy_answer_set, load_answer_set, selected_answer_sets
 
 pytestmark = [
     pytest.mark.slow,
@@ -26,17 +25,9 @@ pytestmark = [
 SLOW_ANSWER_SETS = ["go"]
 
 
-def _selected_answer_sets() -> list[str]:
-    requested = os.environ.get("GO_PROJECT_ANSWER_SETS")
-    names = (
-        [n.strip() for n in requested.split(",") if n.strip()] if requested else SLOW_ANSWER_SETS
-    )
-    for name in names:
-        load_answer_set(name)  # fails early on an unknown set
-    return names
-
-
-@pytest.fixture(scope="module", params=_selected_answer_sets())
+@pytest.fixture(
+    scope="module", params=selected_answer_sets("GO_PROJECT_ANSWER_SETS", SLOW_ANSWER_SETS)
+)
 def project(
     request: pytest.FixtureRequest, copie_session: Any, record_timing: Any
 ) -> ProjectCommands:
