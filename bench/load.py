@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,6 +56,20 @@ def threads_for(connections: int) -> int:
     return max(1, min(2, connections))
 
 
+def _wrk_command(base_url: str, connections: int, seconds: float) -> list[str]:
+    return [
+        require_wrk(),
+        f"-t{threads_for(connections)}",
+        f"-c{connections}",
+        f"-d{max(1, round(seconds))}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(WRK_SCRIPT),
+        base_url,
+    ]
+
+
 def wrk(
     base_url: str,
     *,
@@ -72,26 +88,53 @@ def wrk(
         "BENCH_PROJECT": project_id,
         "BENCH_PREFIX": prefix,
     }
-    command = [
-        require_wrk(),
-        f"-t{threads_for(connections)}",
-        f"-c{connections}",
-        f"-d{max(1, round(seconds))}s",
-        "--timeout",
-        "10s",
-        "-s",
-        str(WRK_SCRIPT),
-        base_url,
-    ]
+    command = _wrk_command(base_url, connections, seconds)
     proc = subprocess.run(
         command, env=env, capture_output=True, text=True, timeout=seconds + 60, check=False
     )
+    return _wrk_sample(command, proc.returncode, proc.stdout, proc.stderr)
+
+
+class BackgroundLoad:
+    """A wrk run in its own process; result() waits for it and reads its summary."""
+
+    def __init__(self, command: list[str], env: dict[str, str], seconds: float) -> None:
+        self._command = command
+        self._timeout = seconds + 60
+        self._process = subprocess.Popen(
+            command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+
+    def result(self) -> Sample:
+        stdout, stderr = self._process.communicate(timeout=self._timeout)
+        return _wrk_sample(self._command, self._process.returncode, stdout, stderr)
+
+    def stop(self) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.communicate()
+
+
+@contextlib.contextmanager
+def wrk_background(
+    base_url: str, *, mode: str, connections: int, seconds: float, email: str, password: str
+) -> Iterator[BackgroundLoad]:
+    """wrk in "login" mode (or another) while the block runs; killed if the block fails."""
+    env = os.environ | {"BENCH_MODE": mode, "BENCH_EMAIL": email, "BENCH_PASSWORD": password}
+    load = BackgroundLoad(_wrk_command(base_url, connections, seconds), env, seconds)
+    try:
+        yield load
+    finally:
+        load.stop()
+
+
+def _wrk_sample(command: list[str], returncode: int, stdout: str, stderr: str) -> Sample:
     line = next(
-        (x for x in proc.stdout.splitlines() if x.startswith("BENCH_RESULT ")),
+        (x for x in stdout.splitlines() if x.startswith("BENCH_RESULT ")),
         None,
     )
-    if proc.returncode != 0 or line is None:
-        raise LoadError(f"{' '.join(command)} failed:\n{proc.stdout}\n{proc.stderr}")
+    if returncode != 0 or line is None:
+        raise LoadError(f"{' '.join(command)} failed:\n{stdout}\n{stderr}")
     result = json.loads(line.removeprefix("BENCH_RESULT "))
     errors = result["errors"]
     latency = result["latency_us"]

@@ -23,12 +23,13 @@ from tests.harness.pythons import uv_python_request
 from tests.harness.render import TEMPLATE_ROOT, load_answer_set
 
 
-def render(flavour: Flavour, destination: Path) -> Path:
-    """The default answer set with the flavour's answers, rendered from the working tree."""
+def render(flavour: Flavour, destination: Path, template: Path = TEMPLATE_ROOT) -> Path:
+    """The default answer set with the flavour's answers, rendered from the working tree (or
+    from another checkout of the template, for a baseline)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # uncommitted changes are rendered on purpose
         copier.run_copy(
-            src_path=str(TEMPLATE_ROOT),
+            src_path=str(template),
             dst_path=destination,
             data=load_answer_set("default", **flavour.answers),
             defaults=True,
@@ -64,9 +65,13 @@ class Release:
     # that uses every core, so it runs once, whatever --workers says.
     worker_processes = False
 
-    def __init__(self, flavour: Flavour) -> None:
+    def __init__(self, flavour: Flavour, template: Path = TEMPLATE_ROOT, label: str = "") -> None:
         self.flavour = flavour
-        self.name = flavour.name
+        self.template = template
+        # "go", or "go@0.3.0" for a baseline rendered from another checkout.
+        self.name = f"{flavour.name}@{label}" if label else flavour.name
+        self.is_baseline = bool(label)
+        self.slug = self.name.replace("@", "-at-")  # for file names ("@" means weight to pgbench)
 
     def install(self, project: Path) -> None:
         self.flavour.install(project)
@@ -139,6 +144,9 @@ class GoRelease(Release):
         return "go: the Dockerfile's go build (flags, CGO_ENABLED); its CMD"
 
 
-def releases() -> dict[str, Release]:
+def releases(template: Path = TEMPLATE_ROOT, label: str = "") -> dict[str, Release]:
     recipes: dict[str, type[Release]] = {"fastapi": FastAPIRelease, "go": GoRelease}
-    return {name: recipes.get(name, Release)(flavour) for name, flavour in FLAVOURS.items()}
+    return {
+        name: recipes.get(name, Release)(flavour, template, label)
+        for name, flavour in FLAVOURS.items()
+    }

@@ -46,7 +46,64 @@ def markdown(
     )
     for verdict in verdicts(cells, goals, p99_max):
         lines.append(f"- {verdict}")
+    lines += login_flood_table(meta)
+    lines += baseline_table(cells)
     return "\n".join(lines) + "\n"
+
+
+def login_flood_table(meta: Mapping[str, Any]) -> list[str]:
+    floods = [
+        flood
+        for flavour in meta.get("flavours", {}).values()
+        for flood in flavour.get("login_flood", [])
+    ]
+    if not floods:
+        return []
+    lines = [
+        "",
+        "Hot read (GET /projects/{id}) alone and during a login flood:",
+        "",
+        "| flavour | processes | readers | flood clients | p50 alone ms | p50 during ms "
+        "| p50 factor | p99 alone ms | p99 during ms | logins/s | login non-2xx |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for f in floods:
+        alone, during, logins = f["read_alone"], f["read_during_flood"], f["logins"]
+        lines.append(
+            f"| {f['flavour']} | {f['workers']} | {f['readers']} | {f['flood_connections']} "
+            f"| {_num(alone['p50_ms'], 1)} | {_num(during['p50_ms'], 1)} "
+            f"| {_num(f['p50_factor'], 1)} | {_num(alone['p99_ms'], 1)} "
+            f"| {_num(during['p99_ms'], 1)} | {_num(logins['rps'])} | {logins['non_2xx']} |"
+        )
+    return lines
+
+
+def baseline_table(cells: Sequence[Mapping[str, Any]]) -> list[str]:
+    """After/before ratios for every cell measured for a flavour and its baseline (name@ref)."""
+    by_key = {(c["flavour"], c["workers"], c["endpoint"], c["connections"]): c for c in cells}
+    lines = []
+    for (flavour, workers, endpoint, conns), before in by_key.items():
+        if "@" not in flavour:
+            continue
+        after = by_key.get((flavour.split("@")[0], workers, endpoint, conns))
+        if after is None:
+            continue
+        if not lines:
+            lines = [
+                "",
+                "After / before, measured in this run (above 1.00 is faster for req/s):",
+                "",
+                "| flavour | processes | endpoint | conns | req/s before | req/s after | ratio "
+                "| p50 ms before | p50 ms after |",
+                "|---|---:|---|---:|---:|---:|---:|---:|---:|",
+            ]
+        lines.append(
+            f"| {after['flavour']} vs {flavour} | {workers} | {LABELS.get(endpoint, endpoint)} "
+            f"| {conns} | {_num(before['rps'])} | {_num(after['rps'])} "
+            f"| {after['rps'] / before['rps']:.2f} | {_num(before['p50_ms'], 1)} "
+            f"| {_num(after['p50_ms'], 1)} |"
+        )
+    return lines
 
 
 def verdicts(

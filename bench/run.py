@@ -1,14 +1,18 @@
 """The benchmark: every flavour's default project under load, next to PostgreSQL's own ceiling.
 
-    uv run python -m bench              # full run (about 4 minutes per flavour)
-    uv run python -m bench --smoke      # a few seconds of load: does the harness still work?
+    uv run python -m bench                    # full run (about 4 minutes per flavour)
+    uv run python -m bench --smoke            # a few seconds of load: does the harness still work?
+    uv run python -m bench --baseline v0.3.0  # the same run for a git ref first, then ratios
 
 Per flavour: render the default project, install it as its Dockerfile does, migrate a fresh
 database on a throwaway PostgreSQL, start the server over TCP, create users, a tenant and
 projects over HTTP, capture the statements each endpoint sends (log_statement=all), then, round
 after round, load each endpoint with wrk at each concurrency and replay the same statements with
-pgbench at the same concurrency against the same server. Results: bench/results/<stamp>.json and
-.md (and .png when matplotlib is installed).
+pgbench at the same concurrency against the same server. Then a login flood: the hot read's
+latency at low concurrency alone, and again while many clients log in (password hashing is the
+most expensive thing an anonymous client can ask for). With --baseline REF every flavour is first
+rendered from REF and measured the same way, on the same PostgreSQL, and the report gives
+after/before ratios. Results: bench/results/<stamp>.json and .md (and .png with matplotlib).
 """
 
 from __future__ import annotations
@@ -59,6 +63,14 @@ ENDPOINT_LABELS = {
     "listProjects": "GET /projects?limit=20",
     "createProject": "POST /projects",
 }
+# Settings of every benchmarked server: tokens outlive the run, and the rate limits are out of
+# the way, so the login flood measures the cost of hashing rather than the limiter.
+BENCH_SETTINGS = {
+    "ACCESS_TOKEN_TTL_SECONDS": "7200",
+    "RATE_LIMIT_PER_ADDRESS": "1000000/minute",
+    "RATE_LIMIT_PER_ACCOUNT": "1000000/minute",
+}
+FLOOD_READERS = 4  # connections reading during the login flood
 # Hot read: service / pgbench on the same statements, per flavour (issue 5).
 GOALS = {"fastapi": 0.12, "go": 0.40}
 P99_OVER_P50_MAX = 10
@@ -66,6 +78,7 @@ P99_OVER_P50_MAX = 10
 
 @dataclass
 class Seed:
+    email: str
     token: str
     user_id: str
     tenant_id: str
@@ -212,7 +225,13 @@ def seed(base_url: str) -> Seed:
             )
             first = first or created
     assert first is not None
-    return Seed(token=token, user_id=owner["id"], tenant_id=tenant["id"], project_id=first["id"])
+    return Seed(
+        email=owner["email"],
+        token=token,
+        user_id=owner["id"],
+        tenant_id=tenant["id"],
+        project_id=first["id"],
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -274,12 +293,14 @@ class Options:
     write_scripts: bool
     out: Path
     keep: bool
+    flood_connections: int = 64
+    baseline: str | None = None
 
 
 def bench_flavour(
     release: Release, pg: PostgresServer, options: Options, work: Path, log: Any
 ) -> tuple[list[Cell], dict[str, Any]]:
-    project = render(release.flavour, work / f"{release.name}-project")
+    project = render(release.flavour, work / f"{release.slug}-project", release.template)
     started = time.monotonic()
     release.install(project)
     log(f"[{release.name}] rendered and installed in {time.monotonic() - started:.0f}s")
@@ -287,25 +308,26 @@ def bench_flavour(
     database = create_database(pg.url)
     meta: dict[str, Any] = {"install": release.describe()}
     try:
-        settings = app_settings(database) | {"ACCESS_TOKEN_TTL_SECONDS": "7200"}
+        settings = app_settings(database) | BENCH_SETTINGS
         release.migrate(project, release.environment(settings, 1))
 
         # Capture with a one-worker server whose connections log every statement.
         _set_role_logging(pg.url, database.app, on=True)
         try:
             with serving(
-                release, project, release.environment(settings, 1), work, f"{release.name}-capture"
+                release, project, release.environment(settings, 1), work, f"{release.slug}-capture"
             ) as server:
                 data = seed(server.base_url)
                 _analyze(pg.url, database)
                 scripts = capture_scripts(server.base_url, pg, data)
         finally:
             _set_role_logging(pg.url, database.app, on=False)
-        meta["scripts"] = _check_scripts(release.name, scripts, options, work, log)
+        if not release.is_baseline:
+            meta["scripts"] = _check_scripts(release.name, scripts, options, work, log)
         version_num = _server_version_num(pg.url)
         script_files = {}
         for endpoint, script in scripts.items():
-            path = work / f"{release.name}-{endpoint}.sql"
+            path = work / f"{release.slug}-{endpoint}.sql"
             path.write_text(statements.for_server(script, version_num))
             script_files[endpoint] = path
 
@@ -317,20 +339,30 @@ def bench_flavour(
             "project_id": data.project_id,
         }
         cells: list[Cell] = []
+        floods: list[dict[str, Any]] = []
         for workers in options.workers if release.worker_processes else [1]:
             env = release.environment(settings, workers)
-            with serving(release, project, env, work, f"{release.name}-{workers}w") as server:
+            analysed = False
+            with serving(release, project, env, work, f"{release.slug}-{workers}w") as server:
                 grid = {
                     (endpoint, conns): Cell(release.name, workers, endpoint, conns)
                     for endpoint in ENDPOINTS
                     for conns in options.connections
                 }
-                if options.warmup:
-                    for mode in ENDPOINTS.values():
+                # Writes warm up first and the tables are analysed after them: the create
+                # warm-up grows the projects table from the seed to thousands of rows, and a
+                # plan the service cached on the small table (a sequential scan) would
+                # otherwise slow the first round of reads to a third. ANALYZE also
+                # invalidates the plans the service's connections have cached.
+                for endpoint in sorted(ENDPOINTS, key=lambda name: name != "createProject"):
+                    if endpoint != "createProject" and not analysed:
+                        _analyze(pg.url, database)
+                        analysed = True
+                    if options.warmup:
                         load.wrk(
-                            server.base_url, mode=mode, connections=max(options.connections),
-                            seconds=options.warmup, token=data.token, tenant_id=data.tenant_id,
-                            project_id=data.project_id,
+                            server.base_url, mode=ENDPOINTS[endpoint],
+                            connections=max(options.connections), seconds=options.warmup,
+                            token=data.token, tenant_id=data.tenant_id, project_id=data.project_id,
                             prefix=f"warm-{workers}-{secrets.token_hex(3)}",
                         )  # fmt: skip
                 for round_number in range(options.rounds):
@@ -373,9 +405,52 @@ def bench_flavour(
                             f" (+{len(after - before)} -{len(before - after)})"
                         )
                 cells.extend(grid.values())
+                flood = login_flood(server.base_url, data, options, release.name, workers, log)
+                floods.append(flood)
+        meta["login_flood"] = floods
         return cells, meta
     finally:
         drop_database(database)
+
+
+def login_flood(
+    base_url: str, data: Seed, options: Options, name: str, workers: int, log: Any
+) -> dict[str, Any]:
+    """The hot read's latency at low concurrency, alone and during a flood of logins."""
+    read = functools.partial(
+        load.wrk, base_url, mode="get", connections=FLOOD_READERS, seconds=options.duration,
+        token=data.token, tenant_id=data.tenant_id, project_id=data.project_id, prefix="flood",
+    )  # fmt: skip
+    alone = read()
+    with load.wrk_background(
+        base_url,
+        mode="login",
+        connections=options.flood_connections,
+        seconds=options.duration + 2,  # starts first, ends after the read
+        email=data.email,
+        password=PASSWORD,
+    ) as flood:
+        time.sleep(1)  # the flood reaches the hashing pool before the read starts
+        during = read()
+        logins = flood.result()
+    factor = during.p50_ms / alone.p50_ms if during.p50_ms and alone.p50_ms else None
+    result = {
+        "flavour": name,
+        "workers": workers,
+        "readers": FLOOD_READERS,
+        "flood_connections": options.flood_connections,
+        "read_alone": asdict(alone),
+        "read_during_flood": asdict(during),
+        "logins": asdict(logins),
+        "p50_factor": factor,
+    }
+    log(
+        f"[{name} {workers}w] login flood (c={options.flood_connections}):"
+        f" hot read p50 {alone.p50_ms:.1f} -> {during.p50_ms:.1f} ms"
+        f" (x{factor or 0:.1f}), p99 {alone.p99_ms:.1f} -> {during.p99_ms:.1f} ms;"
+        f" logins {logins.rps:.0f}/s, {logins.non_2xx} non-2xx of {logins.requests}"
+    )
+    return result
 
 
 def _analyze(admin_url: str, database: Database) -> None:
@@ -458,6 +533,15 @@ def parse_args(argv: list[str] | None) -> Options:
         "--out", type=Path, default=RESULTS_DIR, help="results directory (bench/results)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the rendered projects and logs")
+    parser.add_argument(
+        "--baseline",
+        metavar="REF",
+        help="also render each flavour from this git ref (a commit, or a version of "
+        "releases.toml) and measure it first; the report adds after/before ratios",
+    )
+    parser.add_argument(
+        "--flood-connections", type=int, default=64, help="clients of the login flood (64)"
+    )
     args = parser.parse_args(argv)
     flavours = [name.strip() for name in args.flavours.split(",") if name.strip()]
     unknown = sorted(set(flavours) - set(available))
@@ -473,11 +557,31 @@ def parse_args(argv: list[str] | None) -> Options:
         write_scripts=args.write_scripts,
         out=args.out,
         keep=args.keep,
+        flood_connections=args.flood_connections,
+        baseline=args.baseline,
     )
     if args.smoke:
         options.workers, options.connections = [1], [8]
         options.duration, options.rounds, options.warmup = 1, 1, 0
+        options.flood_connections = 8
     return options
+
+
+def baseline_tree(ref: str, destination: Path) -> Path:
+    """The template as it was at ref (a commit, or a version listed in releases.toml)."""
+    from tests.harness.releases import load_releases
+
+    known = {str(release.version): release.commit for release in load_releases().releases}
+    commit = known.get(ref.removeprefix("v"), ref)
+    destination.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", commit],
+        cwd=BENCH_DIR.parent,
+        capture_output=True,
+        check=True,
+    )
+    subprocess.run(["tar", "-x", "-C", str(destination)], input=archive.stdout, check=True)
+    return destination
 
 
 def _tool_version(command: list[str]) -> str:
@@ -515,17 +619,25 @@ def main(argv: list[str] | None = None) -> int:
         with throwaway_postgres() as pg:
             meta["postgres"] = pg.version
             meta["pgbench"] = _tool_version([load.pgbench_binary(pg.bindir), "--version"])
+            runs = []
+            if options.baseline:
+                tree = baseline_tree(options.baseline, work / "baseline-template")
+                meta["baseline"] = options.baseline
+                baseline = releases(tree, label=options.baseline)
             for name in options.flavours:
-                release = releases()[name]
+                if options.baseline:
+                    runs.append(baseline[name])
+                runs.append(releases()[name])
+            for release in runs:
                 try:
                     cells, flavour_meta = bench_flavour(release, pg, options, work, log)
                 except Exception as error:  # one broken flavour must not cost the others' results
-                    log(f"[{name}] FAILED: {error}")
-                    failed.append(name)
-                    meta["flavours"][name] = {"error": str(error)[:4000]}
+                    log(f"[{release.name}] FAILED: {error}")
+                    failed.append(release.name)
+                    meta["flavours"][release.name] = {"error": str(error)[:4000]}
                     continue
                 all_cells.extend(cells)
-                meta["flavours"][name] = flavour_meta
+                meta["flavours"][release.name] = flavour_meta
     finally:
         if not options.keep:
             shutil.rmtree(work, ignore_errors=True)

@@ -1,20 +1,31 @@
 -- wrk script of the benchmark harness (bench/load.py runs it; see the README, "Performance").
 --
 -- Everything comes from the environment, so one script serves every endpoint:
---   BENCH_MODE     get | list | create
+--   BENCH_MODE     get | list | create | login
 --   BENCH_TOKEN    access token (Authorization: Bearer ...)
 --   BENCH_TENANT   tenant id (X-Tenant-ID)
 --   BENCH_PROJECT  project id read by "get"
 --   BENCH_PREFIX   prefix of the project names "create" invents (unique per load run)
+--   BENCH_EMAIL, BENCH_PASSWORD  the credentials "login" posts (anonymous: no token, no tenant)
 -- done() prints one JSON line (prefixed "BENCH_RESULT ") with counts and latency percentiles.
 
 local mode = os.getenv("BENCH_MODE")
 local prefix = os.getenv("BENCH_PREFIX") or "bench"
 
-wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN")
-wrk.headers["X-Tenant-ID"] = os.getenv("BENCH_TENANT")
+if mode == "login" then
+  wrk.method = "POST"
+  wrk.path = "/api/v1/auth/login"
+  wrk.headers["Content-Type"] = "application/json"
+  wrk.body = string.format('{"email":"%s","password":"%s"}',
+    os.getenv("BENCH_EMAIL"), os.getenv("BENCH_PASSWORD"))
+else
+  wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN")
+  wrk.headers["X-Tenant-ID"] = os.getenv("BENCH_TENANT")
+end
 
-if mode == "get" then
+if mode == "login" then
+  -- a static request: the same credentials every time
+elseif mode == "get" then
   wrk.path = "/api/v1/projects/" .. os.getenv("BENCH_PROJECT")
 elseif mode == "list" then
   wrk.path = "/api/v1/projects?limit=20"
@@ -40,7 +51,7 @@ elseif mode == "create" then
     return wrk.format(nil, "/api/v1/projects", nil, body)
   end
 else
-  error("BENCH_MODE must be get, list or create, not " .. tostring(mode))
+  error("BENCH_MODE must be get, list, create or login, not " .. tostring(mode))
 end
 
 function done(summary, latency, requests)
