@@ -90,7 +90,8 @@ class Release:
 
 
 class FastAPIRelease(Release):
-    """`uv sync --locked --no-dev` (the Dockerfile's build stage), then its uvicorn CMD."""
+    """`uv sync --locked --no-dev` (the Dockerfile's build stage), then its CMD, which runs
+    uvicorn (the project's `serve` script; in older releases, uvicorn's own command)."""
 
     worker_processes = True
 
@@ -112,7 +113,7 @@ class FastAPIRelease(Release):
         return command
 
     def describe(self) -> str:
-        return "fastapi: uv sync --locked --no-dev; the Dockerfile's uvicorn CMD"
+        return "fastapi: uv sync --locked --no-dev; the Dockerfile's CMD (uvicorn)"
 
 
 class GoRelease(Release):

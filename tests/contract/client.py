@@ -41,14 +41,15 @@ class Account:
 class ApiClient(httpx.Client):
     """Requests go to the server under test; `Contract.check` vets each response."""
 
-    def __init__(self, base_url: str, contract: Contract) -> None:
+    def __init__(self, base_url: str, contract: Contract, *, keepalive: bool = False) -> None:
         super().__init__(
             base_url=base_url,
             timeout=30,
             follow_redirects=False,
             # A fresh connection per request: after a 500 the server may drop a kept-alive one,
-            # which would fail the next, innocent request with a connection reset.
-            limits=httpx.Limits(max_keepalive_connections=0),
+            # which would fail the next, innocent request with a connection reset. Race tests
+            # keep theirs (keepalive=True), so that their requests start at the same instant.
+            limits=httpx.Limits(max_keepalive_connections=None if keepalive else 0),
             event_hooks={"response": [contract.check]},
         )
         self.contract = contract

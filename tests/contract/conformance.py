@@ -24,10 +24,23 @@ PROBLEM_MEDIA_TYPE = "application/problem+json"
 CONTRACT_URI = "urn:contract"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
-# RFC 9110 renamed two reason phrases; servers on older runtimes still use the old ones.
-STATUS_TITLES: dict[int, set[str]] = {
-    413: {"Content Too Large", "Request Entity Too Large"},
-    422: {"Unprocessable Content", "Unprocessable Entity"},
+# Problem titles are the RFC 9110 reason phrases, the same in both flavours (SPEC). Python's own
+# table is older for two of them (3.11: "Request Entity Too Large", "Unprocessable Entity").
+PROBLEM_TITLES: dict[int, str] = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    408: "Request Timeout",
+    409: "Conflict",
+    412: "Precondition Failed",
+    413: "Content Too Large",
+    415: "Unsupported Media Type",
+    422: "Unprocessable Content",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
 }
 
 # Fragments that only appear when internals leak into a response (stack traces, SQL, drivers).
@@ -56,11 +69,12 @@ def media_type(response: httpx.Response) -> str:
 
 
 def status_titles(status: int) -> set[str]:
+    if status in PROBLEM_TITLES:
+        return {PROBLEM_TITLES[status]}
     try:
-        phrase = http.HTTPStatus(status).phrase
+        return {http.HTTPStatus(status).phrase}
     except ValueError:
         return set()
-    return STATUS_TITLES.get(status, {phrase})
 
 
 @dataclass(frozen=True)

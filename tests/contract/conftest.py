@@ -4,33 +4,53 @@ Session: one rendered + installed project per flavour (CONTRACT_FLAVOURS narrows
 rendered from the working tree with a named answer set (CONTRACT_ANSWER_SET, default "default")
 plus the flavour's own answers. CONTRACT_PROJECT_DIR=<path> runs the suite against a project
 you rendered and installed yourself instead (handy while working on one flavour).
-Module: one fresh database (owner + app role) and one running server per test module.
+Route (session): every test runs against each flavour `direct`ly and through a real PgBouncer
+in transaction mode (`pgbouncer`: the app's DATABASE_URL points at PgBouncer, with
+DATABASE_POOLER=transaction and several workers where the flavour has them; migrations still go
+direct). CONTRACT_ROUTES=direct narrows the run. Tests marked `direct_only` (abuse and transport
+tests whose subject is not the database connection) run on the direct route only.
+Module: one fresh database (owner + app role) and one running server per test module;
+`launch(**settings)` starts another one with other settings (rate limits, budgets, ...).
 Tests create their own users (unique emails), so they share the module's client freely.
 The server log of a failing test is attached to its report.
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import copier
 import pytest
 import yaml
 
+from tests.harness.pgbouncer import PgBouncer, running_pgbouncer
 from tests.harness.render import TEMPLATE_ROOT, load_answer_set
 
 from .client import ApiClient
 from .conformance import Contract
 from .flavours import FLAVOURS, Flavour, read_answers, selected_flavours
-from .server import ServerProcess, app_settings, create_database, drop_database, serving
+from .server import (
+    Database,
+    ServerProcess,
+    app_settings,
+    create_database,
+    drop_database,
+    role_password,
+    serving,
+)
 
 ANSWER_SET = os.environ.get("CONTRACT_ANSWER_SET", "default")
 PROJECT_DIR = os.environ.get("CONTRACT_PROJECT_DIR")
 SERVER_LOG_MARK = pytest.StashKey[int]()
+ROUTES = ("direct", "pgbouncer")
+POOLED_WORKERS = 2  # server processes behind PgBouncer, where the flavour has several
+
+Launch = Callable[..., contextlib.AbstractContextManager[ServerProcess]]
 
 
 def excerpt(log: str, tail: int = 60) -> str:
@@ -67,24 +87,63 @@ def flavour_names() -> list[str]:
     return selected_flavours()
 
 
+def route_names() -> list[str]:
+    """CONTRACT_ROUTES=direct,pgbouncer narrows the routes; by default both run."""
+    wanted = os.environ.get("CONTRACT_ROUTES")
+    names = [n.strip() for n in wanted.split(",") if n.strip()] if wanted else list(ROUTES)
+    unknown = sorted(set(names) - set(ROUTES))
+    if unknown:
+        raise ValueError(f"CONTRACT_ROUTES: unknown {unknown}; known: {list(ROUTES)}")
+    return names
+
+
 @pytest.fixture(scope="session", params=flavour_names())
 def flavour(request: pytest.FixtureRequest) -> Flavour:
     return FLAVOURS[request.param]
 
 
+@pytest.fixture(scope="session", params=route_names())
+def route(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
 @pytest.fixture(scope="session")
-def rendered(flavour: Flavour, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def pgbouncer(pg_admin_url: str) -> Iterator[PgBouncer]:
+    with running_pgbouncer(pg_admin_url) as bouncer:
+        yield bouncer
+
+
+_RENDERED: dict[str, Path] = {}
+_INSTALLED: set[str] = set()
+
+
+def rendered_project(flavour: Flavour, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The flavour's rendered project, once per session (the fault suite shares it)."""
     if PROJECT_DIR:
         return Path(PROJECT_DIR).resolve()
-    return render(flavour, tmp_path_factory.mktemp(f"contract-{flavour.name}") / "project")
+    if flavour.name not in _RENDERED:
+        destination = tmp_path_factory.mktemp(f"contract-{flavour.name}") / "project"
+        _RENDERED[flavour.name] = render(flavour, destination)
+    return _RENDERED[flavour.name]
+
+
+def installed_project(flavour: Flavour, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The rendered project, installed (dependencies, binaries) and ready to serve."""
+    project = rendered_project(flavour, tmp_path_factory)
+    if not PROJECT_DIR and flavour.name not in _INSTALLED:
+        flavour.install(project)
+        _INSTALLED.add(flavour.name)
+    return project
 
 
 @pytest.fixture(scope="session")
-def project(flavour: Flavour, rendered: Path) -> Path:
-    """The rendered project, installed (dependencies, binaries) and ready to serve."""
-    if not PROJECT_DIR:
-        flavour.install(rendered)
-    return rendered
+def rendered(flavour: Flavour, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return rendered_project(flavour, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def project(flavour: Flavour, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return installed_project(flavour, tmp_path_factory)
 
 
 @pytest.fixture(scope="session")
@@ -97,32 +156,78 @@ def contract(contract_document: dict) -> Contract:
     return Contract(contract_document)
 
 
+def route_settings(route: str, database: Database, request: pytest.FixtureRequest) -> dict:
+    """The settings that send the app's own connections along `route` (migrations go direct)."""
+    if route == "direct":
+        return {}
+    bouncer: PgBouncer = request.getfixturevalue("pgbouncer")
+    bouncer.add_user(database.app, role_password(database.app_url), database.name)
+    return {"DATABASE_URL": bouncer.url_for(database.app_url), "DATABASE_POOLER": "transaction"}
+
+
 @pytest.fixture(scope="module")
-def server(
+def launch(
     flavour: Flavour,
     project: Path,
     pg_admin_url: str,
+    route: str,
+    request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[ServerProcess]:
-    database = create_database(pg_admin_url)
-    try:
-        env = flavour.environment(app_settings(database))
-        flavour.migrate(project, env)
-        with serving(
-            functools.partial(flavour.server_command, project),
-            cwd=project,
-            env=env,
-            log_path=tmp_path_factory.mktemp("server-log") / f"{flavour.name}.log",
-        ) as process:
-            yield process
-    finally:
-        drop_database(database)
+) -> Launch:
+    """`with launch(**settings) as server:` a server on a fresh, migrated database, with the
+    contract settings overridden by `settings` (None removes one); `workers=` overrides the
+    route's number of server processes."""
+
+    @contextlib.contextmanager
+    def _launch(workers: int | None = None, **settings: str | None) -> Iterator[ServerProcess]:
+        database = create_database(pg_admin_url)
+        try:
+            env = flavour.environment(app_settings(database))
+            flavour.migrate(project, env)
+            env |= route_settings(route, database, request)
+            for name, value in settings.items():
+                if value is None:
+                    env.pop(name, None)
+                else:
+                    env[name] = value
+            if workers is None:
+                workers = POOLED_WORKERS if route == "pgbouncer" else 1
+            with serving(
+                functools.partial(flavour.server_command, project, workers=workers),
+                cwd=project,
+                env=env,
+                log_path=tmp_path_factory.mktemp("server-log") / f"{flavour.name}-{route}.log",
+            ) as process:
+                process.database = database
+                yield process
+        finally:
+            drop_database(database)
+
+    return _launch
+
+
+@pytest.fixture(scope="module")
+def server(launch: Launch) -> Iterator[ServerProcess]:
+    with launch() as process:
+        yield process
 
 
 @pytest.fixture(scope="module")
 def api(server: ServerProcess, contract: Contract) -> Iterator[ApiClient]:
     with ApiClient(server.base_url, contract) as client:
         yield client
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`direct_only` tests leave the pgbouncer route out (deselected, not skipped)."""
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        pooled = callspec is not None and callspec.params.get("route") == "pgbouncer"
+        (drop if pooled and item.get_closest_marker("direct_only") else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 @pytest.fixture(autouse=True)
@@ -141,3 +246,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
             log = server.log(item.stash[SERVER_LOG_MARK])
             report.sections.append(("server log", excerpt(log)))
     return report
+
+
+@pytest.fixture(scope="module")
+def new_client(server: ServerProcess, contract: Contract) -> Callable[[], ApiClient]:
+    """A factory of clients of the module's server that keep their connection (races)."""
+    return functools.partial(ApiClient, server.base_url, contract, keepalive=True)

@@ -34,8 +34,10 @@ class Flavour(Protocol):
     def migrate(self, project: Path, env: Mapping[str, str]) -> None:
         """Bring the database in env["MIGRATION_DATABASE_URL"] to the newest schema."""
 
-    def server_command(self, project: Path, port: int) -> list[str]:
-        """A command that serves the API on 127.0.0.1:port until it receives SIGTERM."""
+    def server_command(self, project: Path, port: int, workers: int | None = None) -> list[str]:
+        """A command that serves the API on 127.0.0.1:port until it receives SIGTERM, with
+        `workers` processes where the flavour has several (a Go binary is one process);
+        None leaves the number to the environment (WEB_CONCURRENCY, which the bench sets)."""
 
 
 def run(command: list[str], *, cwd: Path, env: Mapping[str, str], timeout: float = 600) -> None:
@@ -85,12 +87,13 @@ class FastAPIFlavour:
     def migrate(self, project: Path, env: Mapping[str, str]) -> None:
         run(["uv", "run", "--no-sync", "alembic", "upgrade", "head"], cwd=project, env=env)
 
-    def server_command(self, project: Path, port: int) -> list[str]:
-        package = read_answers(project)["package_name"]
+    def server_command(self, project: Path, port: int, workers: int | None = None) -> list[str]:
+        # The project's own server script, as its Dockerfile CMD runs it; it reads its worker
+        # count from WEB_CONCURRENCY, as in the image.
+        workers_setting = [] if workers is None else ["env", f"WEB_CONCURRENCY={workers}"]
         return [
-            "uv", "run", "--no-sync",
-            "uvicorn", "--factory", f"{package}.main:create_app",
-            "--host", "127.0.0.1", "--port", str(port),
+            *workers_setting,
+            "uv", "run", "--no-sync", "serve", "--host", "127.0.0.1", "--port", str(port),
         ]  # fmt: skip
 
 
@@ -120,7 +123,8 @@ class GoFlavour:
     def migrate(self, project: Path, env: Mapping[str, str]) -> None:
         run([str(project / self.binary), "migrate"], cwd=project, env=env)
 
-    def server_command(self, project: Path, port: int) -> list[str]:
+    def server_command(self, project: Path, port: int, workers: int | None = None) -> list[str]:
+        # One process whatever `workers` says: goroutines serve requests concurrently.
         return [str(project / self.binary), "serve", "-addr", f"127.0.0.1:{port}"]
 
 

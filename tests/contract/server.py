@@ -8,6 +8,7 @@ import secrets
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -80,7 +81,12 @@ def drop_database(database: Database) -> None:
 
 
 def app_settings(database: Database) -> dict[str, str]:
-    """Settings every flavour reads from its environment (see the rendered .env.example)."""
+    """Settings every flavour reads from its environment (see the rendered .env.example).
+
+    Rate limits high enough that no contract test meets them (tests of the limits start their
+    own server with low ones) and a short refresh grace window, so that tests of what happens
+    after it need not wait long.
+    """
     return {
         "ENVIRONMENT": "development",
         "DATABASE_URL": database.app_url,
@@ -88,7 +94,14 @@ def app_settings(database: Database) -> dict[str, str]:
         "JWT_SECRET": secrets.token_urlsafe(48),
         "DOCS_ENABLED": "true",
         "LOG_LEVEL": "INFO",
+        "RATE_LIMIT_PER_ADDRESS": "100000/minute",
+        "RATE_LIMIT_PER_ACCOUNT": "100000/minute",
+        "REFRESH_REUSE_GRACE_SECONDS": "2",
     }
+
+
+def role_password(url: str) -> str:
+    return urlsplit(url).password or ""
 
 
 def free_port() -> int:
@@ -123,6 +136,8 @@ class ServerProcess:
         self.env = env
         self.log_path = log_path
         self.base_url = f"http://127.0.0.1:{port}"
+        self.port = port
+        self.database: Database | None = None  # set by whoever created the server's database
         self._process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -179,6 +194,37 @@ class ServerProcess:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
 
+    @property
+    def pid(self) -> int:
+        assert self._process is not None, "the server is not running"
+        return self._process.pid
+
+    def exit_code(self) -> int | None:
+        """None while the process (the group leader) runs, else its exit code."""
+        assert self._process is not None, "the server was stopped"
+        return self._process.poll()
+
+    def pids(self) -> list[int]:
+        """Every process of the server's process group (`uv run`, uvicorn's workers, ...)."""
+        members = []
+        for stat_file in Path("/proc").glob("[0-9]*/stat"):
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                # Fields after the parenthesised command: state, ppid, pgrp, ...
+                fields = stat_file.read_text().rsplit(")", 1)[1].split()
+                if int(fields[2]) == self.pid:
+                    members.append(int(stat_file.parent.name))
+        return members
+
+    def peak_rss_bytes(self) -> int:
+        """Sum over the process group of each process' peak resident set size (VmHWM)."""
+        total = 0
+        for pid in self.pids():
+            with contextlib.suppress(OSError):
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmHWM:"):
+                        total += int(line.split()[1]) * 1024
+        return total
+
     def log_size(self) -> int:
         return self.log_path.stat().st_size if self.log_path.exists() else 0
 
@@ -188,3 +234,40 @@ class ServerProcess:
         with self.log_path.open("rb") as log:
             log.seek(since)
             return log.read().decode(errors="replace")
+
+
+def run_until_exit(
+    command: list[str], *, port: int, cwd: Path, env: dict[str, str], timeout: float
+) -> tuple[int | None, str]:
+    """Run a server command that is expected to refuse to start: (exit code, output).
+
+    The exit code is None when the server served instead (it answered on `port`) or was still
+    running after `timeout` seconds; it is then stopped.
+    """
+    with tempfile.TemporaryFile() as output:
+        process = subprocess.Popen(
+            command,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        code: int | None = None
+        deadline = time.monotonic() + timeout
+        try:
+            while time.monotonic() < deadline:
+                if (code := process.poll()) is not None:
+                    break
+                with contextlib.suppress(httpx.TransportError):
+                    httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+                    break  # it serves: it did not refuse
+                time.sleep(0.2)
+        finally:
+            if code is None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        output.seek(0)
+        return code, output.read().decode(errors="replace")

@@ -271,23 +271,7 @@ def start_postgres(*, port: int | None = None, attempts: int = 3) -> PostgresSer
                 version=version,
                 run_as=run_as,
             )
-            proc = _run(
-                [
-                    str(bindir / "pg_ctl"),
-                    "-D",
-                    str(data),
-                    "-l",
-                    str(server.log_file),
-                    "-w",
-                    "-t",
-                    str(START_TIMEOUT_S),
-                    "-o",
-                    f"-h 127.0.0.1 -p {chosen} -k {data}",
-                    "start",
-                ],
-                run_as,
-                timeout=START_TIMEOUT_S + 15,
-            )
+            proc = _pg_ctl_start(server)
             if proc.returncode == 0:
                 server._watchdog = _start_watchdog(server)
                 try:
@@ -308,6 +292,62 @@ def start_postgres(*, port: int | None = None, attempts: int = 3) -> PostgresSer
         _stop_cluster(bindir, data, run_as)
         shutil.rmtree(base, ignore_errors=True)
         raise
+
+
+def _pg_ctl_start(server: PostgresServer) -> subprocess.CompletedProcess[str]:
+    return _run(
+        [
+            str(server.bindir / "pg_ctl"),
+            "-D",
+            str(server.data_dir),
+            "-l",
+            str(server.log_file),
+            "-w",
+            "-t",
+            str(START_TIMEOUT_S),
+            "-o",
+            f"-h 127.0.0.1 -p {server.port} -k {server.data_dir}",
+            "start",
+        ],
+        server.run_as,
+        timeout=START_TIMEOUT_S + 15,
+    )
+
+
+def stop_server(server: PostgresServer, mode: str = "fast") -> None:
+    """Stop the postmaster and keep the cluster, to start it again later (fault tests).
+
+    `fast` disconnects every client and shuts down cleanly, as an operator's restart does;
+    `immediate` is a crash (recovery on the next start).
+    """
+    proc = _run(
+        [
+            str(server.bindir / "pg_ctl"),
+            "-D",
+            str(server.data_dir),
+            "-m",
+            mode,
+            "-w",
+            "-t",
+            str(STOP_TIMEOUT_S),
+            "stop",
+        ],
+        server.run_as,
+        timeout=STOP_TIMEOUT_S + 10,
+    )
+    if proc.returncode != 0:
+        raise PostgresHarnessError(f"pg_ctl stop failed:\n{proc.stdout}")
+
+
+def start_server(server: PostgresServer) -> None:
+    """Start a cluster stopped by `stop_server` again, on the same port; returns once it
+    accepts connections."""
+    proc = _pg_ctl_start(server)
+    if proc.returncode != 0:
+        raise PostgresHarnessError(
+            f"pg_ctl start failed:\n{proc.stdout}\n--- server log ---\n{_tail(server.log_file)}"
+        )
+    _wait_until_accepting(server)
 
 
 def _wait_until_accepting(server: PostgresServer, timeout: float = 30) -> None:

@@ -51,7 +51,10 @@ def test_own_test_suite_passes(project: ProjectCommands, pg_admin_url: str) -> N
         "make", "test", "GOTESTFLAGS=-v", timeout=1500, env={"DATABASE_URL": pg_admin_url}
     )
     passed = len(re.findall(r"^\s*--- PASS", output, flags=re.MULTILINE))
-    skipped = len(re.findall(r"^\s*--- SKIP", output, flags=re.MULTILINE))
-    print(f"go test: {passed} tests and subtests passed, {skipped} skipped")
+    skipped = set(re.findall(r"^\s*--- SKIP: (\S+)", output, flags=re.MULTILINE))
+    print(f"go test: {passed} tests and subtests passed, {len(skipped)} skipped")
     assert passed > 0, "go test ran no test"
-    assert skipped == 0, "tests were skipped although DATABASE_URL was set"
+    # Only the PgBouncer test may skip, and only where PgBouncer is not installed (.ci/run
+    # installs it).
+    allowed = set() if shutil.which("pgbouncer") else {"TestBehindATransactionPooler"}
+    assert skipped <= allowed, f"tests were skipped although DATABASE_URL was set: {skipped}"

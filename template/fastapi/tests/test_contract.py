@@ -71,6 +71,16 @@ async def test_the_docs_page_can_be_switched_off(start_app: AppFactory) -> None:
         expect(await client.get("/api/v1/openapi.json"), 200)
 
 
+async def test_production_serves_no_docs_page_unless_asked(start_app: AppFactory) -> None:
+    async with start_app(environment="production") as app, client_for(app) as client:
+        expect(await client.get("/docs"), 404)
+    async with (
+        start_app(environment="production", docs_enabled=True) as app,
+        client_for(app) as client,
+    ):
+        assert (await client.get("/docs")).status_code == 200
+
+
 async def test_every_operation_answers_as_the_contract_says(api: Api, contract: Contract) -> None:
     client = api.client
     answered: set[Operation] = set()

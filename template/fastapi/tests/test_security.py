@@ -210,3 +210,44 @@ async def test_an_unexpected_error_reveals_nothing_but_its_request_id(
     assert response.headers["content-type"] == "application/problem+json"
     assert problem["request_id"] == response.headers["X-Request-ID"]
     assert not INTERNALS.search(response.text), response.text
+
+
+async def test_a_duplicate_registration_logs_neither_the_email_nor_the_hash(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    email = await api.register("ada")
+    caplog.set_level("DEBUG")
+
+    again = await api.client.post(
+        "/api/v1/auth/register", json={"email": email, "password": PASSWORD}
+    )
+
+    expect(again, 409)
+    assert email not in caplog.text
+    assert "$argon2" not in caplog.text
+
+
+async def test_a_database_error_is_logged_by_sqlstate_and_constraint_only(
+    app: FastAPI, team: Team, owner_db: AsyncEngine, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A rule the service does not know about, broken by a value the log must not repeat.
+    await execute(
+        owner_db,
+        "ALTER TABLE projects ADD CONSTRAINT ck_projects_not_secret CHECK (name <> 'top-secret')",
+    )
+    try:
+        async with client_for(app, raise_app_exceptions=False) as client:
+            response = await client.post(
+                "/api/v1/projects",
+                headers=team.owner.in_tenant(team.tenant_id),
+                json={"name": "top-secret", "description": "classified@example.com"},
+            )
+    finally:
+        await execute(owner_db, "ALTER TABLE projects DROP CONSTRAINT ck_projects_not_secret")
+
+    expect(response, 500)
+    (record,) = [record for record in caplog.records if record.getMessage() == "database error"]
+    logged = vars(record)
+    assert (logged["sqlstate"], logged["constraint"]) == ("23514", "ck_projects_not_secret")
+    assert "top-secret" not in caplog.text
+    assert "classified@example.com" not in caplog.text

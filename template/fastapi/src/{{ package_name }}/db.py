@@ -1,8 +1,11 @@
+import time
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import URL, DateTime, MetaData, Text, make_url
+from sqlalchemy import URL, DateTime, MetaData, Text, event, make_url
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -11,11 +14,20 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import ConnectionPoolEntry
 
-from .config import Settings
+from .config import DatabaseSettings
 
 UNIQUE_VIOLATION = "23505"
 POOL_RECYCLE_SECONDS = 1800
+# A pooled connection unused for longer than this is pinged before it is handed out (as pgxpool
+# does): the server may have restarted, or a firewall dropped the idle connection, meanwhile.
+PING_AFTER_IDLE_SECONDS = 1.0
+# SQLSTATEs that say "the database cannot serve you now" rather than "this request is wrong":
+# connection exceptions (class 08), shutdown and start-up (57P01-57P03), too many connections,
+# and a statement cancelled by its timeout.
+_UNAVAILABLE_SQLSTATES = frozenset({"57P01", "57P02", "57P03", "53300", "57014"})
+_UNREACHABLE = (sa_exc.TimeoutError, sa_exc.DisconnectionError, sa_exc.InterfaceError, OSError)
 
 # Deterministic constraint names, so migrations can refer to them and autogenerate agrees.
 NAMING_CONVENTION = {
@@ -51,20 +63,72 @@ def async_url(url: str) -> URL:
     return parsed
 
 
-def connect(settings: Settings) -> Database:
-    # One pool per process (each server worker builds its own in the lifespan). No ping per
-    # checkout: it would cost two round trips (BEGIN; ROLLBACK) on every request. A connection
-    # the server dropped fails its request instead, and the pool then replaces every connection
-    # opened before the failure; connections are also renewed after pool_recycle seconds,
-    # before firewalls or server timeouts cut idle ones.
+def _unique_statement_name() -> str:
+    return f"__asyncpg_{uuid.uuid4().hex}__"
+
+
+def connect_args(settings: DatabaseSettings) -> dict[str, Any]:
+    """asyncpg's connection options. No server settings (such as statement_timeout): a
+    transaction pooler refuses unknown start-up parameters."""
+    args: dict[str, Any] = {
+        "timeout": settings.db_connect_timeout_seconds,
+        # Client-side: asyncpg cancels the statement and raises TimeoutError when it is due.
+        "command_timeout": settings.db_statement_timeout_seconds,
+    }
+    if settings.database_pooler == "transaction":
+        # A transaction pooler gives each transaction whichever server connection is free, so a
+        # statement prepared in one transaction may be missing (or a name taken) in the next:
+        # no statement caches, and names no other client can collide with (SQLAlchemy's
+        # documented PgBouncer recipe).
+        args |= {
+            "statement_cache_size": 0,
+            "prepared_statement_cache_size": 0,
+            "prepared_statement_name_func": _unique_statement_name,
+        }
+    return args
+
+
+def connect(settings: DatabaseSettings) -> Database:
+    # One pool per process (each server worker builds its own in the lifespan). Parameters are
+    # never logged or put into exception messages: they carry emails and password hashes.
     engine = create_async_engine(
         async_url(settings.database_url),
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout_seconds,
         pool_recycle=POOL_RECYCLE_SECONDS,
+        # Most recently used first: under light load a few connections stay warm (and skip the
+        # idle ping below) instead of every connection in turn idling past it.
+        pool_use_lifo=True,
+        hide_parameters=True,
+        connect_args=connect_args(settings),
     )
+    event.listen(engine.sync_engine.pool, "checkout", _check_alive)
+    event.listen(engine.sync_engine.pool, "checkin", _note_idle_since)
     # Async code cannot lazy-load expired attributes, so keep them readable after a commit.
     return Database(engine, async_sessionmaker(engine, expire_on_commit=False))
+
+
+def _note_idle_since(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+def _check_alive(dbapi_connection: Any, record: ConnectionPoolEntry, proxy: Any) -> None:
+    """Refuse a pooled connection the server has gone away from; the pool then opens a new one.
+
+    A connection the server closed (a restart, pg_terminate_backend) is known to asyncpg without
+    a round trip. One idle for a while is pinged, since a silently dropped connection is not.
+    Busy connections skip the ping: it would cost a round trip per request, and when one does
+    fail, SQLAlchemy replaces every connection opened before the failure.
+    """
+    if dbapi_connection.driver_connection.is_closed():
+        raise sa_exc.DisconnectionError
+    idle_since = record.info.get("idle_since")
+    if idle_since is not None and time.monotonic() - idle_since > PING_AFTER_IDLE_SECONDS:
+        try:
+            dbapi_connection.ping()
+        except Exception as error:
+            raise sa_exc.DisconnectionError from error
 
 
 async def flush_unique(session: AsyncSession) -> None:
@@ -72,6 +136,42 @@ async def flush_unique(session: AsyncSession) -> None:
     try:
         await session.flush()
     except IntegrityError as error:
-        if getattr(error.orig, "sqlstate", None) == UNIQUE_VIOLATION:
+        if sqlstate(error) == UNIQUE_VIOLATION:
             raise DuplicateError from error
         raise
+
+
+def _driver_errors(error: BaseException) -> list[BaseException]:
+    """The error and what it wraps (SQLAlchemy's .orig, then the chain of causes)."""
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = getattr(current, "orig", None) or current.__cause__
+    return chain
+
+
+def sqlstate(error: BaseException) -> str | None:
+    for part in _driver_errors(error):
+        if isinstance(code := getattr(part, "sqlstate", None), str):
+            return code
+    return None
+
+
+def constraint_name(error: BaseException) -> str | None:
+    for part in _driver_errors(error):
+        if isinstance(name := getattr(part, "constraint_name", None), str):
+            return name
+    return None
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether the error means the database cannot be reached or answered too late (503), as
+    opposed to a bug or a broken rule (500)."""
+    if isinstance(error, sa_exc.DBAPIError) and error.connection_invalidated:
+        return True
+    code = sqlstate(error)
+    if code is not None:
+        return code.startswith("08") or code in _UNAVAILABLE_SQLSTATES
+    # No SQLSTATE: the pool's wait, a connect or statement timeout, a refused or reset socket.
+    return any(isinstance(part, _UNREACHABLE) for part in _driver_errors(error))

@@ -5,6 +5,7 @@ or an unexpected exception), leaves through one of the handlers below as applica
 """
 
 import logging
+import traceback
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any, ClassVar, TypedDict
@@ -12,10 +13,13 @@ from typing import Any, ClassVar, TypedDict
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 from starlette.types import Scope
 
+from . import db
+from .auth.budget import HashingBusy
 from .middleware import REQUEST_ID_HEADER
 
 logger = logging.getLogger(__name__)
@@ -27,14 +31,25 @@ class FieldError(TypedDict):
     message: str
 
 
+# Clients should come back soon, but not in a tight loop.
+RETRY_AFTER_SECONDS = "1"
+
+
 class AppError(Exception):
     status_code: ClassVar[HTTPStatus]
-    headers: ClassVar[Mapping[str, str]] = {}
+    default_headers: ClassVar[Mapping[str, str]] = {}
 
-    def __init__(self, detail: str, *, errors: Sequence[FieldError] = ()) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        errors: Sequence[FieldError] = (),
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.errors = errors
+        self.headers = {**self.default_headers, **(headers or {})}
 
 
 class BadRequest(AppError):
@@ -43,7 +58,7 @@ class BadRequest(AppError):
 
 class Unauthorized(AppError):
     status_code = HTTPStatus.UNAUTHORIZED
-    headers: ClassVar[Mapping[str, str]] = {"WWW-Authenticate": "Bearer"}
+    default_headers: ClassVar[Mapping[str, str]] = {"WWW-Authenticate": "Bearer"}
 
 
 class Forbidden(AppError):
@@ -66,8 +81,13 @@ class UnprocessableContent(AppError):
     status_code = HTTPStatus.UNPROCESSABLE_CONTENT
 
 
+class TooManyRequests(AppError):
+    status_code = HTTPStatus.TOO_MANY_REQUESTS
+
+
 class ServiceUnavailable(AppError):
     status_code = HTTPStatus.SERVICE_UNAVAILABLE
+    default_headers: ClassVar[Mapping[str, str]] = {"Retry-After": RETRY_AFTER_SECONDS}
 
 
 class ProblemResponse(JSONResponse):
@@ -103,6 +123,9 @@ def exception_handlers() -> dict[int | type[Exception], ExceptionHandler]:
         AppError: _app_error,
         RequestValidationError: _validation_error,
         HTTPException: _http_error,
+        HashingBusy: _hashing_busy,
+        SQLAlchemyError: _database_error,
+        OSError: _database_error,
         Exception: _unexpected_error,
     }
 
@@ -138,17 +161,48 @@ async def _http_error(request: Request, exc: HTTPException) -> ProblemResponse:
     return problem(request, exc.status_code, detail, headers=headers)
 
 
+async def _hashing_busy(request: Request, exc: HashingBusy) -> ProblemResponse:
+    detail = "The server is busy checking other passwords; retry in a moment."
+    headers = {"Retry-After": RETRY_AFTER_SECONDS}
+    return problem(request, HTTPStatus.SERVICE_UNAVAILABLE, detail, headers=headers)
+
+
+async def _database_error(request: Request, exc: Exception) -> ProblemResponse:
+    """Errors of the database (or of reaching it: sockets, timeouts).
+
+    Logged by SQLSTATE and constraint, with the stack but without the message: the driver's
+    message repeats the offending values ("Key (email)=(...) already exists"), which are
+    personal data or secrets. Handled here rather than left to the catch-all, whose exception
+    the server would log again, message included.
+    """
+    unavailable = db.is_unavailable(exc)
+    logger.log(
+        logging.WARNING if unavailable else logging.ERROR,
+        "database unavailable" if unavailable else "database error",
+        extra={
+            "error": type(exc).__name__,
+            "sqlstate": db.sqlstate(exc),
+            "constraint": db.constraint_name(exc),
+            "stack": "".join(traceback.format_tb(exc.__traceback__)),
+        },
+    )
+    if unavailable:
+        detail = "The database cannot be reached right now; retry in a moment."
+        headers = {"Retry-After": RETRY_AFTER_SECONDS}
+        return problem(request, HTTPStatus.SERVICE_UNAVAILABLE, detail, headers=headers)
+    return problem(request, HTTPStatus.INTERNAL_SERVER_ERROR, _FAILED)
+
+
+_FAILED = "The server failed to handle the request. Report the request_id if this persists."
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> ProblemResponse:
     # Runs outside every middleware (in Starlette's ServerErrorMiddleware), so the request id
     # header is set here. The client learns nothing about the failure beyond the id to report.
     request_id = request.state.request_id
     logger.error("unhandled error", exc_info=exc, extra={"request_id": request_id})
-    detail = "The server failed to handle the request. Report the request_id if this persists."
     return problem(
-        request,
-        HTTPStatus.INTERNAL_SERVER_ERROR,
-        detail,
-        headers={REQUEST_ID_HEADER: request_id},
+        request, HTTPStatus.INTERNAL_SERVER_ERROR, _FAILED, headers={REQUEST_ID_HEADER: request_id}
     )
 
 

@@ -4,9 +4,13 @@ Python 3.13's uuid module has no uuid7 yet.
 """
 
 import os
+import re
 import threading
 import time
+from typing import Annotated
 from uuid import UUID
+
+from pydantic import BeforeValidator
 
 _RANDOM_BITS = 74  # rand_a (12 bits) and rand_b (62 bits) side by side
 _RAND_B_BITS = 62
@@ -32,3 +36,26 @@ class _Generator:
 
 
 uuid7 = _Generator()
+
+
+# The one spelling of a UUID this API accepts (either letter case). Python and pydantic also
+# read "{...}", "urn:uuid:..." and 32 bare hex digits; accepting those would make one resource
+# answer to several URLs, and the Go flavour refuses them.
+_CANONICAL = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+)
+
+
+def parse_canonical_uuid(value: str) -> UUID | None:
+    return UUID(value) if _CANONICAL.fullmatch(value) else None
+
+
+def _canonical(value: object) -> object:
+    if isinstance(value, str) and not _CANONICAL.fullmatch(value):
+        msg = "Must be a UUID in its canonical form (8-4-4-4-12 hexadecimal digits)."
+        raise ValueError(msg)
+    return value
+
+
+CanonicalUUID = Annotated[UUID, BeforeValidator(_canonical)]
+"""A UUID path or body field that accepts only the canonical 8-4-4-4-12 form."""

@@ -5,6 +5,7 @@ import logging
 import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
+from typing import Any
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
@@ -44,7 +45,22 @@ def configure_logging(level: str) -> None:
     handler.setFormatter(JsonFormatter())
     root.addHandler(handler)
     root.setLevel(level)
-    # uvicorn's own messages (startup, errors) go through the same handler.
-    uvicorn = logging.getLogger("uvicorn")
-    uvicorn.handlers.clear()
-    uvicorn.propagate = True
+
+
+def server_logging_config(level: str) -> dict[str, Any]:
+    """The same JSON lines for the server's own messages (start-up, worker exits), as a
+    dictConfig the server applies in every worker before it starts the app."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": f"{__name__}.JsonFormatter"}},
+        "handlers": {
+            "stdout": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stdout",
+            }
+        },
+        # Uvicorn's loggers have no handlers of their own here: their records reach the root's.
+        "root": {"handlers": ["stdout"], "level": level},
+    }

@@ -4,12 +4,15 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from .api.router import api_router
+from .auth.budget import HashingBudget
 from .config import Settings, get_settings
 from .contract import contract_router, load_contract
 from .db import connect
 from .errors import exception_handlers
+from .http_limits import RequestBodyLimitMiddleware, RequestTimeoutMiddleware
 from .logging import configure_logging
 from .middleware import RequestIdMiddleware
+from .rate_limits import RateLimits
 from .tenancy import verify_isolation
 
 
@@ -20,12 +23,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Everything bound to the event loop is made here, in the loop that serves requests.
         database = connect(settings)
+        hashing = HashingBudget(
+            settings.password_hash_concurrency, settings.password_hash_max_waiting
+        )
         try:
             await verify_isolation(database.engine)
             app.state.database = database
+            app.state.hashing = hashing
+            app.state.rate_limits = RateLimits(settings)
             yield
         finally:
+            hashing.close()
             await database.engine.dispose()
 
     app = FastAPI(
@@ -39,6 +49,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         exception_handlers=exception_handlers(),
     )
     app.state.settings = settings
+    # The last added runs first: the request id exists before any limit can answer.
+    app.add_middleware(RequestBodyLimitMiddleware, max_bytes=settings.max_request_body_bytes)
+    app.add_middleware(RequestTimeoutMiddleware, seconds=settings.request_timeout_seconds)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(api_router)
     app.include_router(contract_router(contract, docs_enabled=settings.docs_enabled))

@@ -7,6 +7,7 @@ distributed database would route by it); the policies make a forgotten filter ha
 """
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import and_, bindparam, case, func, select, text
@@ -15,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from .auth.models import User
 from .auth.service import USER_GONE
 from .errors import BadRequest, NotFound, Unauthorized
+from .ids import parse_canonical_uuid
 from .tenants.models import Membership, Role
 from .tenants.service import TENANT_NOT_FOUND
 
@@ -53,14 +55,14 @@ _ENTER_TENANT = (
 
 
 async def enter_tenant(
-    session: AsyncSession, user_id: uuid.UUID, header_value: str | None
+    session: AsyncSession, user_id: uuid.UUID, header_values: Sequence[str]
 ) -> TenantContext:
     """Bind the session's transaction to the tenant of the header, for a member of it.
 
     One round trip: the caller's row (gone: 401), the caller's membership (none, or no such
     tenant: 404) and, for members only, the transaction-local tenant setting.
     """
-    tenant_id = _parse_tenant_header(header_value)
+    tenant_id = _parse_tenant_header(header_values)
     parameters = {"tenant": str(tenant_id), "tenant_id": tenant_id, "user_id": user_id}
     row = (await session.execute(_ENTER_TENANT, parameters)).first()
     if row is None:
@@ -71,16 +73,17 @@ async def enter_tenant(
     return TenantContext(tenant_id=tenant_id, user_id=user_id, role=member_role, session=session)
 
 
-def _parse_tenant_header(value: str | None) -> uuid.UUID:
-    pointer = f"/header/{TENANT_HEADER.lower()}"
-    if value is None:
+def _parse_tenant_header(values: Sequence[str]) -> uuid.UUID:
+    if not values:
         message = f"Send the id of the tenant to act in as the {TENANT_HEADER} header."
-        raise BadRequest(message, errors=[{"pointer": pointer, "message": message}])
-    try:
-        return uuid.UUID(value)
-    except ValueError:
+    elif len(values) > 1:
+        message = f"Send the {TENANT_HEADER} header once: a request acts in one tenant."
+    elif (tenant_id := parse_canonical_uuid(values[0])) is None:
         message = f"The {TENANT_HEADER} header must be a tenant id (a UUID)."
-        raise BadRequest(message, errors=[{"pointer": pointer, "message": message}]) from None
+    else:
+        return tenant_id
+    pointer = f"/header/{TENANT_HEADER.lower()}"
+    raise BadRequest(message, errors=[{"pointer": pointer, "message": message}])
 
 
 # The role the service connects as must be subject to row-level security: not a superuser, not

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net"
 	"net/http"
 	"net/mail"
 	"net/url"
@@ -26,7 +27,6 @@ import (
 
 const (
 	tenantHeader = "X-Tenant-ID"
-	maxBodyBytes = 1 << 20
 	contractURL  = "urn:contract:openapi.json" // the contract's name inside the schema compiler
 )
 
@@ -275,12 +275,36 @@ func (g *gate) wrap(next http.Handler) http.Handler {
 			}
 			setLogTenant(r.Context(), strings.ToLower(value[0]))
 		}
-		if errs := op.validate(r); len(errs) > 0 {
+		var body []byte
+		if op.body != nil {
+			var err error
+			if body, err = io.ReadAll(r.Body); err != nil {
+				bodyReadProblem(w, r, err)
+				return
+			}
+			r.Body = io.NopCloser(bytes.NewReader(body)) // for the handler
+		}
+		if errs := op.validate(r, body); len(errs) > 0 {
 			validationProblem(w, r, errs...)
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// bodyReadProblem answers a body that could not be read: too large (limitBody), too slow (the
+// server's read timeout), or cut off.
+func bodyReadProblem(w http.ResponseWriter, r *http.Request, err error) {
+	var tooBig *http.MaxBytesError
+	var netErr net.Error
+	switch {
+	case errors.As(err, &tooBig):
+		writeProblem(w, r, http.StatusRequestEntityTooLarge, tooLarge(tooBig.Limit))
+	case errors.As(err, &netErr) && netErr.Timeout():
+		writeProblem(w, r, http.StatusRequestTimeout, "The request body did not arrive in time.")
+	default:
+		writeProblem(w, r, http.StatusBadRequest, "The request body could not be read.")
+	}
 }
 
 // unrouted answers a request no pattern matches: 405 with Allow when other methods are served
@@ -316,7 +340,7 @@ func (g *gate) authenticate(r *http.Request) (uuid.UUID, string) {
 }
 
 // validate checks parameters and body against the contract and returns what is wrong.
-func (op *operation) validate(r *http.Request) []FieldError {
+func (op *operation) validate(r *http.Request, body []byte) []FieldError {
 	var errs []FieldError
 	var segments []string
 	var query url.Values
@@ -341,7 +365,7 @@ func (op *operation) validate(r *http.Request) []FieldError {
 		errs = append(errs, p.validate(values)...)
 	}
 	if op.body != nil {
-		errs = append(errs, op.body.validate(r)...)
+		errs = append(errs, op.body.validate(r, body)...)
 	}
 	return errs
 }
@@ -386,14 +410,8 @@ func (p *parameter) parse(raw string) (any, string) {
 	return raw, ""
 }
 
-// validate reads the body (and puts it back for the handler) and checks it against the schema
-// of its media type.
-func (b *requestBody) validate(r *http.Request) []FieldError {
-	body, err := io.ReadAll(http.MaxBytesReader(nil, r.Body, maxBodyBytes))
-	if err != nil {
-		return []FieldError{{Pointer: "/body", Message: "The request body is unreadable or larger than 1 MiB."}}
-	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
+// validate checks the body against the schema of its media type.
+func (b *requestBody) validate(r *http.Request, body []byte) []FieldError {
 	if len(body) == 0 {
 		if b.required {
 			return []FieldError{{Pointer: "/body", Message: "The request body is required."}}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -21,6 +22,15 @@ const (
 type requestInfo struct {
 	id       string
 	tenantID string
+	logger   *slog.Logger
+}
+
+// loggerFrom is the service's logger, for the errors a request logs.
+func loggerFrom(ctx context.Context) *slog.Logger {
+	if info, ok := ctx.Value(requestInfoKey).(*requestInfo); ok {
+		return info.logger
+	}
+	return slog.Default()
 }
 
 func requestIDFrom(ctx context.Context) string {
@@ -67,24 +77,21 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 	return s.ResponseWriter.Write(b)
 }
 
-// requestTimeout bounds a request's work, which does not stop when its client goes away: pgx
-// closes a connection whose query is interrupted by a cancelled context, so every client timeout
-// would cost the pool a connection and the next request a new PostgreSQL session. The work is
-// short; it finishes, and commits or rolls back, as if the client had stayed.
-const requestTimeout = 30 * time.Second
-
-// observe gives every request an id (X-Request-ID on every response) and its own context (see
-// requestTimeout), logs one JSON line per request with the request id and tenant id, and turns
-// a panic into a 500 problem.
-func observe(logger *slog.Logger, next http.Handler) http.Handler {
+// observe gives every request an id (X-Request-ID on every response) and its own context: the
+// work has timeout to finish, and does not stop when its client goes away. pgx would cancel an
+// interrupted statement on the server, and the next request would pay for it; the work is
+// short, so it finishes, and commits or rolls back, as if the client had stayed. Past the
+// timeout the database calls fail and the answer is a 503 (writeError). observe logs one JSON
+// line per request with the request id and tenant id, and turns a panic into a 500 problem.
+func observe(logger *slog.Logger, timeout time.Duration, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		info := &requestInfo{id: r.Header.Get("X-Request-ID")}
+		info := &requestInfo{id: r.Header.Get("X-Request-ID"), logger: logger}
 		if !saneRequestID.MatchString(info.id) {
 			info.id = newRequestID()
 		}
 		w.Header().Set("X-Request-ID", info.id)
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), requestTimeout)
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), timeout)
 		defer cancel()
 		r = r.WithContext(context.WithValue(ctx, requestInfoKey, info))
 		rec := &statusRecorder{ResponseWriter: w}
@@ -110,4 +117,24 @@ func observe(logger *slog.Logger, next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(rec, r)
 	})
+}
+
+// limitBody caps request bodies at max bytes: a declared larger body is refused before it is
+// read, and a body that grows past max while streaming (chunked, or a lying Content-Length)
+// fails the read, which the gate answers with 413. Nothing buffers more than max.
+func limitBody(max int64, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > max {
+			// The unread body would be drained to reuse the connection; close it instead.
+			w.Header().Set("Connection", "close")
+			writeProblem(w, r, http.StatusRequestEntityTooLarge, tooLarge(max))
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, max)
+		next.ServeHTTP(w, r)
+	})
+}
+
+func tooLarge(max int64) string {
+	return fmt.Sprintf("The request body is larger than the %d bytes this service accepts.", max)
 }

@@ -1,19 +1,21 @@
 """Every request-scoped dependency, declared once as an Annotated alias for route signatures."""
 
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..auth import service as auth
+from ..auth.budget import HashingBudget
 from ..auth.models import User
 from ..auth.tokens import verify_access_token
 from ..config import Settings
 from ..db import Database
-from ..errors import Unauthorized
+from ..errors import Unauthorized, UnprocessableContent
+from ..rate_limits import RateLimits
 from ..tenancy import TENANT_HEADER, TenantContext, enter_tenant
 
 
@@ -29,8 +31,39 @@ async def _database(request: Request) -> Database:
     return database
 
 
+async def _hashing(request: Request) -> HashingBudget:
+    budget: HashingBudget = request.app.state.hashing
+    return budget
+
+
+async def _rate_limits(request: Request) -> RateLimits:
+    limits: RateLimits = request.app.state.rate_limits
+    return limits
+
+
 SettingsDep = Annotated[Settings, Depends(_settings)]
 DatabaseDep = Annotated[Database, Depends(_database)]
+HashingDep = Annotated[HashingBudget, Depends(_hashing)]
+RateLimitsDep = Annotated[RateLimits, Depends(_rate_limits)]
+
+
+async def limit_by_address(request: Request, limits: RateLimitsDep) -> None:
+    await limits.check_address(request.scope)
+
+
+def single_valued(*names: str) -> Callable[[Request], Coroutine[Any, Any, None]]:
+    """A dependency refusing a repeated query parameter, which FastAPI would silently reduce to
+    one of its values."""
+
+    async def check(request: Request) -> None:
+        for name in names:
+            if len(request.query_params.getlist(name)) > 1:
+                message = f"Send the {name} query parameter at most once."
+                raise UnprocessableContent(
+                    message, errors=[{"pointer": f"/query/{name}", "message": message}]
+                )
+
+    return check
 
 
 async def _unit_of_work(database: DatabaseDep) -> AsyncIterator[AsyncSession]:
@@ -69,13 +102,11 @@ CurrentUser = Annotated[User, Depends(_current_user)]
 
 
 async def _tenant_scope(
-    request: Request,
-    user_id: TokenSubject,
-    session: SessionDep,
-    tenant_header: Annotated[str | None, Header(alias=TENANT_HEADER)] = None,
+    request: Request, user_id: TokenSubject, session: SessionDep
 ) -> TenantContext:
-    # The caller's row, membership and the tenant context in one query (see enter_tenant).
-    scope = await enter_tenant(session, user_id, tenant_header)
+    # Every value of the header, not the first: a repeated header is refused, never guessed at.
+    # Then the caller's row, membership and the tenant context in one query (see enter_tenant).
+    scope = await enter_tenant(session, user_id, request.headers.getlist(TENANT_HEADER))
     request.state.tenant_id = str(scope.tenant_id)  # for the access log
     return scope
 

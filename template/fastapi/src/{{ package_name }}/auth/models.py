@@ -20,7 +20,8 @@ class User(Base):
 
 class RefreshToken(Base):
     """One refresh token. Rotation creates a new token in the same family and marks the old one
-    used; a used or revoked token presented again revokes the whole family."""
+    used; a used token presented again revokes the whole family, except within the grace window
+    (see service.refresh)."""
 
     __tablename__ = "refresh_tokens"
 

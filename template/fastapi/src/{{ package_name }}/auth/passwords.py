@@ -1,15 +1,15 @@
 """Password hashing with argon2id (OWASP's minimum: m=19 MiB, t=2, p=1).
 
-Hashing costs tens of milliseconds of CPU on purpose, so it runs in a worker thread and never
-blocks the event loop.
+Every hash runs through the hashing budget (see budget.py): in a thread of its own, bounded in
+number, never while the caller holds a database connection.
 """
-
-import asyncio
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
-_hasher = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1, type=Type.ID)
+from .budget import ARGON2_MEMORY_KIB, HashingBudget
+
+_hasher = PasswordHasher(time_cost=2, memory_cost=ARGON2_MEMORY_KIB, parallelism=1, type=Type.ID)
 
 # A hash of a random, forgotten password: nothing verifies against it. Checking a login for an
 # unknown email against it costs what a wrong password costs, so timing reveals no emails.
@@ -19,15 +19,19 @@ UNKNOWN_USER_HASH = (
 )
 
 
-async def hash_password(password: str) -> str:
-    return await asyncio.to_thread(_hasher.hash, password)
-
-
-async def verify_password(password_hash: str, password: str) -> bool:
+def _verify(password_hash: str, password: str) -> bool:
     try:
-        return await asyncio.to_thread(_hasher.verify, password_hash, password)
+        return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+async def hash_password(budget: HashingBudget, password: str) -> str:
+    return await budget.run(_hasher.hash, password)
+
+
+async def verify_password(budget: HashingBudget, password_hash: str, password: str) -> bool:
+    return await budget.run(_verify, password_hash, password)
 
 
 def needs_rehash(password_hash: str) -> bool:

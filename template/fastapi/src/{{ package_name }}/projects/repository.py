@@ -2,9 +2,11 @@
 not the filter."""
 
 from collections.abc import Sequence
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..db import flush_unique
@@ -58,12 +60,54 @@ async def remove(session: AsyncSession, tenant_id: UUID, project_id: UUID) -> bo
     return deleted is not None
 
 
+async def claim_idempotency_key(
+    session: AsyncSession, tenant_id: UUID, user_id: UUID, key: str, request_hash: str
+) -> bool:
+    """Insert the key with an empty response (filled in by record_idempotent_response before
+    the transaction commits); False when another request holds it.
+
+    ON CONFLICT DO NOTHING waits for a concurrent holder's transaction to end, so the answer
+    is never "both".
+    """
+    claimed = await session.scalar(
+        insert(IdempotencyKey)
+        .values(
+            tenant_id=tenant_id,
+            user_id=user_id,
+            key=key,
+            request_hash=request_hash,
+            status_code=0,
+            response_body={},
+            response_headers={},
+        )
+        .on_conflict_do_nothing()
+        .returning(IdempotencyKey.key)
+    )
+    return claimed is not None
+
+
 async def get_idempotency_key(
     session: AsyncSession, tenant_id: UUID, user_id: UUID, key: str
 ) -> IdempotencyKey | None:
     return await session.get(IdempotencyKey, (tenant_id, user_id, key))
 
 
-async def add_idempotency_key(session: AsyncSession, record: IdempotencyKey) -> None:
-    session.add(record)
-    await flush_unique(session)
+async def record_idempotent_response(
+    session: AsyncSession,
+    tenant_id: UUID,
+    user_id: UUID,
+    key: str,
+    *,
+    status_code: int,
+    body: dict[str, Any],
+    headers: dict[str, str],
+) -> None:
+    await session.execute(
+        update(IdempotencyKey)
+        .where(
+            IdempotencyKey.tenant_id == tenant_id,
+            IdempotencyKey.user_id == user_id,
+            IdempotencyKey.key == key,
+        )
+        .values(status_code=status_code, response_body=body, response_headers=headers)
+    )

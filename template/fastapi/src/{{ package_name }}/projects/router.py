@@ -1,10 +1,10 @@
 from typing import Annotated
-from uuid import UUID
 
-from fastapi import APIRouter, Header, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from ..api.deps import TenantScope
+from ..api.deps import TenantScope, single_valued
+from ..ids import CanonicalUUID
 from . import service
 from .schemas import ProjectCreate, ProjectPage, ProjectPublic, ProjectUpdate
 
@@ -14,7 +14,7 @@ IdempotencyKeyHeader = Annotated[str | None, Header(min_length=1, max_length=255
 IfMatchHeader = Annotated[str | None, Header(min_length=1, max_length=200)]
 
 
-@router.get("", name="listProjects")
+@router.get("", name="listProjects", dependencies=[Depends(single_valued("limit", "cursor"))])
 async def list_projects(
     scope: TenantScope,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -32,7 +32,7 @@ async def create_project(
 ) -> JSONResponse:
     # A repeated request (same Idempotency-Key, same body) gets the first response again.
     if idempotency_key is not None:
-        saved = await service.saved_response(scope, idempotency_key, payload)
+        saved = await service.claim_idempotency_key(scope, idempotency_key, payload)
         if saved is not None:
             return JSONResponse(saved.body, status_code=saved.status_code, headers=saved.headers)
 
@@ -41,17 +41,20 @@ async def create_project(
         status_code=status.HTTP_201_CREATED,
         body=ProjectPublic.model_validate(project).model_dump(mode="json"),
         headers={
-            "Location": str(request.url_for("getProject", project_id=project.id)),
+            # A relative reference: the Host header is the client's to choose, never echoed.
+            "Location": request.app.url_path_for("getProject", project_id=project.id),
             "ETag": service.etag(project),
         },
     )
     if idempotency_key is not None:
-        await service.save_response(scope, idempotency_key, payload, created)
+        await service.save_response(scope, idempotency_key, created)
     return JSONResponse(created.body, status_code=created.status_code, headers=created.headers)
 
 
 @router.get("/{project_id}", name="getProject")
-async def get_project(project_id: UUID, scope: TenantScope, response: Response) -> ProjectPublic:
+async def get_project(
+    project_id: CanonicalUUID, scope: TenantScope, response: Response
+) -> ProjectPublic:
     project = await service.get_project(scope, project_id)
     response.headers["ETag"] = service.etag(project)
     return ProjectPublic.model_validate(project)
@@ -59,7 +62,7 @@ async def get_project(project_id: UUID, scope: TenantScope, response: Response) 
 
 @router.patch("/{project_id}", name="updateProject")
 async def update_project(
-    project_id: UUID,
+    project_id: CanonicalUUID,
     payload: ProjectUpdate,
     scope: TenantScope,
     response: Response,
@@ -76,5 +79,5 @@ async def update_project(
     response_class=Response,
     name="deleteProject",
 )
-async def delete_project(project_id: UUID, scope: TenantScope) -> None:
+async def delete_project(project_id: CanonicalUUID, scope: TenantScope) -> None:
     await service.delete_project(scope, project_id)

@@ -1,5 +1,6 @@
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -10,7 +11,7 @@ from ..pagination import decode_cursor, encode_cursor
 from ..tenancy import TenantContext
 from ..tenants.models import Role
 from . import repository
-from .models import IdempotencyKey, Project
+from .models import Project
 from .schemas import ProjectCreate, ProjectPage, ProjectPublic, ProjectUpdate
 
 _NOT_FOUND = "The tenant has no project with this id."
@@ -84,19 +85,30 @@ class SavedResponse:
     headers: dict[str, str]
 
 
-async def saved_response(
+async def claim_idempotency_key(
     scope: TenantContext, idempotency_key: str, payload: ProjectCreate
 ) -> SavedResponse | None:
-    """The response to an earlier request of the caller with this Idempotency-Key, if any.
+    """None when this request is the first with the key (it then owns the key until its
+    transaction ends); otherwise the response of the first one, to replay.
 
-    The key promises the same request: reusing it with another body is an error, not a replay.
+    A concurrent request with the same key waits in the claim until the first one commits (and
+    then replays its response) or rolls back (and then claims the key itself): never two
+    projects for one key. The key promises the same request: reusing it with another body is an
+    error, not a replay.
     """
+    fingerprint = _fingerprint(payload)
+    claimed = await repository.claim_idempotency_key(
+        scope.session, scope.tenant_id, scope.user_id, idempotency_key, fingerprint
+    )
+    if claimed:
+        return None
     saved = await repository.get_idempotency_key(
         scope.session, scope.tenant_id, scope.user_id, idempotency_key
     )
     if saved is None:
-        return None
-    if saved.request_hash != _fingerprint(payload):
+        # The claim met a committed row that is gone again: its tenant or user was deleted.
+        raise Conflict("The Idempotency-Key changed hands meanwhile; retry the request.")
+    if saved.request_hash != fingerprint:
         message = "This Idempotency-Key was already used with a different request body."
         pointer = "/header/idempotency-key"
         raise UnprocessableContent(message, errors=[{"pointer": pointer, "message": message}])
@@ -104,26 +116,18 @@ async def saved_response(
 
 
 async def save_response(
-    scope: TenantContext, idempotency_key: str, payload: ProjectCreate, response: SavedResponse
+    scope: TenantContext, idempotency_key: str, response: SavedResponse
 ) -> None:
-    record = IdempotencyKey(
-        tenant_id=scope.tenant_id,
-        user_id=scope.user_id,
-        key=idempotency_key,
-        request_hash=_fingerprint(payload),
+    """Record the response of the request that claimed the key, for its repeats to replay."""
+    await repository.record_idempotent_response(
+        scope.session,
+        scope.tenant_id,
+        scope.user_id,
+        idempotency_key,
         status_code=response.status_code,
-        response_body=response.body,
-        response_headers=response.headers,
+        body=response.body,
+        headers=response.headers,
     )
-    try:
-        await repository.add_idempotency_key(scope.session, record)
-    except DuplicateError:
-        # A concurrent request with the same key committed first; this one rolls back, and a
-        # retry replays the winner's response (or reports a different body).
-        raise Conflict(
-            "Another request with this Idempotency-Key was processed at the same time; "
-            "retry to get its response."
-        ) from None
 
 
 def _fingerprint(payload: ProjectCreate) -> str:
@@ -133,6 +137,20 @@ def _fingerprint(payload: ProjectCreate) -> str:
 
 
 def _matches(if_match: str, current: str) -> bool:
-    """RFC 9110 If-Match: "*" or a list of entity tags, compared strongly (W/ never matches)."""
-    candidates = {candidate.strip() for candidate in if_match.split(",")}
-    return "*" in candidates or current in candidates
+    """RFC 9110 If-Match: "*" matches any current representation; otherwise a list of entity
+    tags, compared strongly, so weak tags (W/"...") never match. A malformed list matches
+    nothing, so the write is refused rather than made blind."""
+    if if_match.strip() == "*":
+        return True
+    if _ENTITY_TAG_LIST.fullmatch(if_match) is None:
+        return False
+    return any(
+        not weak and f'"{opaque}"' == current for weak, opaque in _ENTITY_TAG.findall(if_match)
+    )
+
+
+# entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE, where etagc is any visible character but DQUOTE
+# (commas included, so the list cannot simply be split on them).
+_TAG = r'(W/)?"([\x21\x23-\x7e\x80-\xff]*)"'
+_ENTITY_TAG = re.compile(_TAG)
+_ENTITY_TAG_LIST = re.compile(rf"[ \t]*{_TAG}(?:[ \t]*,[ \t]*{_TAG})*[ \t]*")

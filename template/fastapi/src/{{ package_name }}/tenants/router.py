@@ -1,8 +1,7 @@
-from uuid import UUID
-
 from fastapi import APIRouter, Request, Response, status
 
 from ..api.deps import CurrentUser, SessionDep
+from ..ids import CanonicalUUID
 from . import service
 from .schemas import (
     MemberCreate,
@@ -26,7 +25,8 @@ async def create_tenant(
     response: Response,
 ) -> TenantPublic:
     tenant = await service.create_tenant(session, user.id, payload)
-    response.headers["Location"] = str(request.url_for("getTenant", tenant_id=tenant.id))
+    # A relative reference: the Host header is the client's to choose, so never echoed back.
+    response.headers["Location"] = request.app.url_path_for("getTenant", tenant_id=tenant.id)
     return tenant
 
 
@@ -36,25 +36,33 @@ async def list_tenants(user: CurrentUser, session: SessionDep) -> TenantList:
 
 
 @router.get("/{tenant_id}", name="getTenant")
-async def get_tenant(tenant_id: UUID, user: CurrentUser, session: SessionDep) -> TenantPublic:
+async def get_tenant(
+    tenant_id: CanonicalUUID, user: CurrentUser, session: SessionDep
+) -> TenantPublic:
     return await service.get_tenant(session, user.id, tenant_id)
 
 
 @router.get("/{tenant_id}/members", name="listMembers")
-async def list_members(tenant_id: UUID, user: CurrentUser, session: SessionDep) -> MemberList:
+async def list_members(
+    tenant_id: CanonicalUUID, user: CurrentUser, session: SessionDep
+) -> MemberList:
     return await service.list_members(session, user.id, tenant_id)
 
 
 @router.post("/{tenant_id}/members", status_code=status.HTTP_201_CREATED, name="addMember")
 async def add_member(
-    tenant_id: UUID, payload: MemberCreate, user: CurrentUser, session: SessionDep
+    tenant_id: CanonicalUUID, payload: MemberCreate, user: CurrentUser, session: SessionDep
 ) -> MemberPublic:
     return await service.add_member(session, user.id, tenant_id, payload)
 
 
 @router.patch("/{tenant_id}/members/{user_id}", name="updateMember")
 async def update_member(
-    tenant_id: UUID, user_id: UUID, payload: MemberUpdate, user: CurrentUser, session: SessionDep
+    tenant_id: CanonicalUUID,
+    user_id: CanonicalUUID,
+    payload: MemberUpdate,
+    user: CurrentUser,
+    session: SessionDep,
 ) -> MemberPublic:
     return await service.update_member(session, user.id, tenant_id, user_id, payload)
 
@@ -66,6 +74,6 @@ async def update_member(
     name="removeMember",
 )
 async def remove_member(
-    tenant_id: UUID, user_id: UUID, user: CurrentUser, session: SessionDep
+    tenant_id: CanonicalUUID, user_id: CanonicalUUID, user: CurrentUser, session: SessionDep
 ) -> None:
     await service.remove_member(session, user.id, tenant_id, user_id)

@@ -58,7 +58,7 @@ async def list_members(session: AsyncSession, caller_id: UUID, tenant_id: UUID) 
 async def add_member(
     session: AsyncSession, caller_id: UUID, tenant_id: UUID, payload: MemberCreate
 ) -> MemberPublic:
-    caller_role = await _manager_role(session, tenant_id, caller_id)
+    caller_role = await _locked_manager_role(session, tenant_id, caller_id)
     if payload.role == Role.OWNER and caller_role != Role.OWNER:
         raise Forbidden("Only owners can make someone an owner.")
     user = await users.find_user_by_email(session, payload.email.lower())
@@ -75,8 +75,8 @@ async def add_member(
 async def update_member(
     session: AsyncSession, caller_id: UUID, tenant_id: UUID, user_id: UUID, payload: MemberUpdate
 ) -> MemberPublic:
-    caller_role = await _manager_role(session, tenant_id, caller_id)
-    membership, user = await _locked_membership(session, tenant_id, user_id)
+    caller_role = await _locked_manager_role(session, tenant_id, caller_id)
+    membership, user = await _membership(session, tenant_id, user_id)
     if Role.OWNER in (membership.role, payload.role) and caller_role != Role.OWNER:
         raise Forbidden("Only owners can grant or revoke the owner role.")
     if membership.role == Role.OWNER and payload.role != Role.OWNER:
@@ -89,8 +89,8 @@ async def update_member(
 async def remove_member(
     session: AsyncSession, caller_id: UUID, tenant_id: UUID, user_id: UUID
 ) -> None:
-    caller_role = await _manager_role(session, tenant_id, caller_id)
-    membership, _ = await _locked_membership(session, tenant_id, user_id)
+    caller_role = await _locked_manager_role(session, tenant_id, caller_id)
+    membership, _ = await _membership(session, tenant_id, user_id)
     if membership.role == Role.OWNER:
         if caller_role != Role.OWNER:
             raise Forbidden("Only owners can remove an owner.")
@@ -106,19 +106,24 @@ async def member_role(session: AsyncSession, tenant_id: UUID, user_id: UUID) -> 
     return role
 
 
-async def _manager_role(session: AsyncSession, tenant_id: UUID, user_id: UUID) -> Role:
+async def _locked_manager_role(session: AsyncSession, tenant_id: UUID, user_id: UUID) -> Role:
+    """The caller's role, read after locking the tenant's memberships.
+
+    Changes to one tenant's memberships run one at a time, so two owners demoting each other
+    concurrently cannot leave the tenant without an owner; and the caller's role is read under
+    the lock, so an owner demoted a moment ago no longer acts as one.
+    """
+    await member_role(session, tenant_id, user_id)  # strangers are told 404 before any lock
+    await repository.lock_tenant(session, tenant_id)
     role = await member_role(session, tenant_id, user_id)
     if role == Role.MEMBER:
         raise Forbidden("Only admins and owners can manage the members of a tenant.")
     return role
 
 
-async def _locked_membership(
+async def _membership(
     session: AsyncSession, tenant_id: UUID, user_id: UUID
 ) -> tuple[Membership, User]:
-    # Changes to one tenant's memberships run one at a time, so two owners demoting each other
-    # concurrently cannot leave the tenant without an owner.
-    await repository.lock_tenant(session, tenant_id)
     row = await repository.get_membership(session, tenant_id, user_id)
     if row is None:
         raise NotFound("This user is not a member of the tenant.")

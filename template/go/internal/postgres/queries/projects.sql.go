@@ -102,6 +102,19 @@ func (q *Queries) IdempotentResponse(ctx context.Context, arg IdempotentResponse
 	return i, err
 }
 
+const LockIdempotencyKey = `-- name: LockIdempotencyKey :exec
+SELECT pg_advisory_xact_lock($1)
+`
+
+// Concurrent requests with one key run one after the other: the first creates and stores its
+// response, the others find it. A transaction-level advisory lock (released at COMMIT or
+// ROLLBACK, so safe behind a transaction pooler) on a 64-bit hash of tenant, user and key; a
+// collision of two keys only makes them wait for each other.
+func (q *Queries) LockIdempotencyKey(ctx context.Context, pgAdvisoryXactLock int64) error {
+	_, err := q.db.Exec(ctx, LockIdempotencyKey, pgAdvisoryXactLock)
+	return err
+}
+
 const ProjectByID = `-- name: ProjectByID :one
 SELECT id, name, description, version, created_at, updated_at
 FROM projects WHERE tenant_id = $1 AND id = $2
@@ -124,6 +137,42 @@ type ProjectByIDRow struct {
 func (q *Queries) ProjectByID(ctx context.Context, arg ProjectByIDParams) (ProjectByIDRow, error) {
 	row := q.db.QueryRow(ctx, ProjectByID, arg.TenantID, arg.ID)
 	var i ProjectByIDRow
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.Description,
+		&i.Version,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const ProjectByIDForUpdate = `-- name: ProjectByIDForUpdate :one
+SELECT id, name, description, version, created_at, updated_at
+FROM projects WHERE tenant_id = $1 AND id = $2
+FOR UPDATE
+`
+
+type ProjectByIDForUpdateParams struct {
+	TenantID uuid.UUID
+	ID       uuid.UUID
+}
+
+type ProjectByIDForUpdateRow struct {
+	ID          uuid.UUID
+	Name        string
+	Description *string
+	Version     int32
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// The row lock makes compare-then-update atomic: concurrent conditional updates of one project
+// run one after the other, and each compares against the version the one before it left.
+func (q *Queries) ProjectByIDForUpdate(ctx context.Context, arg ProjectByIDForUpdateParams) (ProjectByIDForUpdateRow, error) {
+	row := q.db.QueryRow(ctx, ProjectByIDForUpdate, arg.TenantID, arg.ID)
+	var i ProjectByIDForUpdateRow
 	err := row.Scan(
 		&i.ID,
 		&i.Name,
@@ -188,7 +237,7 @@ func (q *Queries) ProjectsPage(ctx context.Context, arg ProjectsPageParams) ([]P
 
 const SaveIdempotentResponse = `-- name: SaveIdempotentResponse :exec
 INSERT INTO idempotency_keys (tenant_id, user_id, key, request_hash, status_code, response_body, response_headers)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+VALUES ($1, $2, $3, $4, $5, CAST($6::text AS jsonb), CAST($7::text AS jsonb))
 `
 
 type SaveIdempotentResponseParams struct {
@@ -197,10 +246,12 @@ type SaveIdempotentResponseParams struct {
 	Key             string
 	RequestHash     string
 	StatusCode      int32
-	ResponseBody    []byte
-	ResponseHeaders []byte
+	ResponseBody    string
+	ResponseHeaders string
 }
 
+// The JSON is sent as text and cast here: pgx encodes a []byte as bytea, which jsonb refuses when
+// the parameter types come from the Go values (exec and simple_protocol modes).
 func (q *Queries) SaveIdempotentResponse(ctx context.Context, arg SaveIdempotentResponseParams) error {
 	_, err := q.db.Exec(ctx, SaveIdempotentResponse,
 		arg.TenantID,

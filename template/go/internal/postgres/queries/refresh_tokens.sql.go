@@ -13,6 +13,7 @@ import (
 )
 
 const CreateRefreshToken = `-- name: CreateRefreshToken :exec
+
 INSERT INTO refresh_tokens (id, user_id, family_id, token_hash, expires_at)
 VALUES ($1, $2, $3, $4, $5)
 `
@@ -25,6 +26,10 @@ type CreateRefreshTokenParams struct {
 	ExpiresAt time.Time
 }
 
+// A family is the chain of tokens that rotation grows from one login. Every change to a family
+// first locks its oldest row (LockRefreshFamily; ids are UUIDv7, so the oldest is the smallest),
+// so two requests on one family run one after the other and take their locks in the same order:
+// no deadlock between a rotation and a revocation.
 func (q *Queries) CreateRefreshToken(ctx context.Context, arg CreateRefreshTokenParams) error {
 	_, err := q.db.Exec(ctx, CreateRefreshToken,
 		arg.ID,
@@ -34,6 +39,51 @@ func (q *Queries) CreateRefreshToken(ctx context.Context, arg CreateRefreshToken
 		arg.ExpiresAt,
 	)
 	return err
+}
+
+const InReuseGrace = `-- name: InReuseGrace :one
+SELECT EXISTS (
+    SELECT 1 FROM refresh_tokens p
+    WHERE p.id = $1 AND p.revoked_at IS NULL
+      AND p.used_at > now() - make_interval(secs => $2::float8)
+      AND p.used_at = (SELECT max(f.used_at) FROM refresh_tokens f WHERE f.family_id = p.family_id)
+      AND EXISTS (
+          SELECT 1 FROM refresh_tokens n
+          WHERE n.family_id = p.family_id AND n.used_at IS NULL AND n.revoked_at IS NULL AND n.expires_at > now()
+      )
+)
+`
+
+type InReuseGraceParams struct {
+	ID           uuid.UUID
+	GraceSeconds float64
+}
+
+// Whether the token is the immediate predecessor of the family's newest live token, rotated less
+// than grace_seconds ago: then presenting it again is most likely a second tab that lost a
+// refresh race, not a stolen copy. Rotations of a family run one at a time (its lock), so the
+// token used last is the one the live token replaced.
+func (q *Queries) InReuseGrace(ctx context.Context, arg InReuseGraceParams) (bool, error) {
+	row := q.db.QueryRow(ctx, InReuseGrace, arg.ID, arg.GraceSeconds)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
+}
+
+const LockRefreshFamily = `-- name: LockRefreshFamily :one
+SELECT id FROM refresh_tokens
+WHERE family_id = (SELECT t.family_id FROM refresh_tokens t WHERE t.token_hash = $1)
+ORDER BY id
+LIMIT 1
+FOR UPDATE
+`
+
+// The subquery finds the family without a lock; then its oldest row is locked.
+func (q *Queries) LockRefreshFamily(ctx context.Context, tokenHash string) (uuid.UUID, error) {
+	row := q.db.QueryRow(ctx, LockRefreshFamily, tokenHash)
+	var id uuid.UUID
+	err := row.Scan(&id)
+	return id, err
 }
 
 const MarkRefreshTokenUsed = `-- name: MarkRefreshTokenUsed :exec
@@ -60,7 +110,8 @@ type RefreshTokenByHashRow struct {
 	RevokedAt *time.Time
 }
 
-// A row lock, so that two concurrent refreshes of one token cannot both rotate it.
+// Read after LockRefreshFamily: no concurrent rotation of the family is in flight, and the row
+// is locked as well.
 func (q *Queries) RefreshTokenByHash(ctx context.Context, tokenHash string) (RefreshTokenByHashRow, error) {
 	row := q.db.QueryRow(ctx, RefreshTokenByHash, tokenHash)
 	var i RefreshTokenByHashRow
@@ -75,12 +126,13 @@ func (q *Queries) RefreshTokenByHash(ctx context.Context, tokenHash string) (Ref
 	return i, err
 }
 
-const RevokeRefreshToken = `-- name: RevokeRefreshToken :exec
-UPDATE refresh_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL
+const RevokeRefreshTokenByHash = `-- name: RevokeRefreshTokenByHash :exec
+UPDATE refresh_tokens SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL
 `
 
-func (q *Queries) RevokeRefreshToken(ctx context.Context, id uuid.UUID) error {
-	_, err := q.db.Exec(ctx, RevokeRefreshToken, id)
+// One statement locking one row: it never waits while holding another lock.
+func (q *Queries) RevokeRefreshTokenByHash(ctx context.Context, tokenHash string) error {
+	_, err := q.db.Exec(ctx, RevokeRefreshTokenByHash, tokenHash)
 	return err
 }
 

@@ -42,6 +42,20 @@ func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) (User, e
 	return i, err
 }
 
+const LockUser = `-- name: LockUser :execrows
+SELECT FROM users WHERE id = $1 FOR KEY SHARE
+`
+
+// Keeps the user from being deleted until the transaction ends (FOR KEY SHARE blocks only that),
+// so what the transaction writes for the user cannot fail on a foreign key halfway.
+func (q *Queries) LockUser(ctx context.Context, id uuid.UUID) (int64, error) {
+	result, err := q.db.Exec(ctx, LockUser, id)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const UserByEmail = `-- name: UserByEmail :one
 SELECT id, email, password_hash, full_name, created_at FROM users WHERE email = $1
 `
@@ -74,4 +88,17 @@ func (q *Queries) UserByID(ctx context.Context, id uuid.UUID) (User, error) {
 		&i.CreatedAt,
 	)
 	return i, err
+}
+
+const UserExists = `-- name: UserExists :one
+SELECT EXISTS (SELECT 1 FROM users WHERE id = $1)
+`
+
+// Asked only when a unit of work found no membership: a deleted user is told apart from a
+// non-member without a join on the hot path.
+func (q *Queries) UserExists(ctx context.Context, id uuid.UUID) (bool, error) {
+	row := q.db.QueryRow(ctx, UserExists, id)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
 }

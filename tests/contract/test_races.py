@@ -1,0 +1,136 @@
+"""Every conditional write is atomic: N requests released at once by a barrier, exactly one wins.
+
+Each race runs a few rounds, since a non-atomic compare-and-set loses only some of them.
+Every response is also checked against the contract, so a 5xx fails the race on the spot.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+
+import pytest
+
+from .client import Account, ApiClient, unique
+from .races import race
+
+pytestmark = pytest.mark.contract
+
+RACERS = 8
+ROUNDS = 3
+PROJECTS = "/api/v1/projects"
+
+NewClient = Callable[[], ApiClient]
+
+
+@pytest.fixture(scope="module")
+def owner(api: ApiClient) -> Account:
+    return api.new_account("racer")
+
+
+@pytest.fixture(scope="module")
+def tenant(api: ApiClient, owner: Account) -> str:
+    return api.new_tenant(owner)["id"]
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_concurrent_patches_with_one_etag_have_exactly_one_winner(
+    api: ApiClient, new_client: NewClient, owner: Account, tenant: str, round_: int
+) -> None:
+    created = api.create_project(owner, tenant)
+    path, etag = f"{PROJECTS}/{created.json()['id']}", created.headers["etag"]
+    headers = owner.in_tenant(tenant) | {"If-Match": etag}
+
+    responses = race(
+        RACERS,
+        new_client,
+        lambda client, i: client.patch(path, headers=headers, json={"description": f"by {i}"}),
+    )
+
+    statuses = Counter(r.status_code for r in responses)
+    assert statuses == {200: 1, 412: RACERS - 1}, statuses
+    winner = next(r for r in responses if r.status_code == 200)
+    current = api.get(path, headers=owner.in_tenant(tenant))
+    assert current.json()["description"] == winner.json()["description"], "a lost update"
+    assert current.headers["etag"] == winner.headers["etag"]
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_concurrent_refreshes_of_one_token_have_exactly_one_winner(
+    api: ApiClient, new_client: NewClient, round_: int
+) -> None:
+    account = api.new_account("tabs")
+
+    responses = race(RACERS, new_client, lambda client, i: client.refresh(account.refresh_token))
+
+    statuses = Counter(r.status_code for r in responses)
+    assert statuses == {200: 1, 401: RACERS - 1}, statuses
+    winner = next(r for r in responses if r.status_code == 200).json()
+    assert api.refresh(winner["refresh_token"]).status_code == 200, (
+        "the losers of a race within the grace window must not revoke the winner's family"
+    )
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_concurrent_idempotent_creates_make_one_project(
+    api: ApiClient, new_client: NewClient, owner: Account, tenant: str, round_: int
+) -> None:
+    target = api.new_tenant(owner)["id"]
+    key, name = unique("key"), unique("project")
+
+    responses = race(
+        RACERS,
+        new_client,
+        lambda client, i: client.create_project(
+            owner, target, name, description="same", headers={"Idempotency-Key": key}
+        ),
+    )
+
+    assert [r.status_code for r in responses] == [201] * RACERS
+    assert len({r.json()["id"] for r in responses}) == 1
+    assert len({(r.headers["location"], r.headers["etag"]) for r in responses}) == 1
+    assert len(api.list_all_projects(owner, target)) == 1
+
+
+def members_url(tenant: str, account: Account) -> str:
+    return f"/api/v1/tenants/{tenant}/members/{account.id}"
+
+
+@pytest.mark.parametrize("target", ["each-other", "themselves"])
+@pytest.mark.parametrize("action", ["demote", "remove"])
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_the_last_two_owners_cannot_both_step_down_at_once(
+    api: ApiClient, new_client: NewClient, action: str, target: str, round_: int
+) -> None:
+    first = api.new_account("owner")
+    tenant = api.new_tenant(first)["id"]
+    second = api.join(first, tenant, "owner")
+    if target == "each-other":
+        pairs = [(first, second), (second, first)]
+    else:
+        pairs = [(first, first), (second, second)]
+
+    def step_down(client: ApiClient, i: int):
+        actor, subject = pairs[i]
+        url = members_url(tenant, subject)
+        if action == "demote":
+            return client.patch(url, headers=actor.auth, json={"role": "member"})
+        return client.delete(url, headers=actor.auth)
+
+    responses = race(2, new_client, step_down)
+
+    statuses = sorted(r.status_code for r in responses)
+    assert len([s for s in statuses if s in (200, 204)]) == 1, statuses
+    # The loser is refused: the last owner (409), or no longer an owner or member (403, 404).
+    assert statuses[1] in (403, 404, 409), statuses
+    owners = [
+        m["user_id"]
+        for account in (first, second)
+        if (
+            listing := api.get(f"/api/v1/tenants/{tenant}/members", headers=account.auth)
+        ).status_code
+        == 200
+        for m in listing.json()["items"]
+        if m["role"] == "owner"
+    ]
+    assert owners, "a tenant without owners"
