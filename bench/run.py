@@ -2,7 +2,7 @@
 
     uv run python -m bench                    # full run (about 4 minutes per flavour)
     uv run python -m bench --smoke            # a few seconds of load: does the harness still work?
-    uv run python -m bench --baseline v0.3.0  # the same run for a git ref first, then ratios
+    uv run python -m bench --baseline v0.3.0  # A/B against a git ref, then after/before ratios
 
 Per flavour: render the default project, install it as its Dockerfile does, migrate a fresh
 database on a throwaway PostgreSQL, start the server over TCP, create users, a tenant and
@@ -10,8 +10,9 @@ projects over HTTP, capture the statements each endpoint sends (log_statement=al
 after round, load each endpoint with wrk at each concurrency and replay the same statements with
 pgbench at the same concurrency against the same server. Then a login flood: the hot read's
 latency at low concurrency alone, and again while many clients log in (password hashing is the
-most expensive thing an anonymous client can ask for). With --baseline REF every flavour is first
-rendered from REF and measured the same way, on the same PostgreSQL, and the report gives
+most expensive thing an anonymous client can ask for). With --baseline REF every flavour is also
+rendered from REF and measured the same way, on the same PostgreSQL, the two taking turns round
+by round (A B, B A, ...; the login flood in the first round only), and the report gives
 after/before ratios. Results: bench/results/<stamp>.json and .md (and .png with matplotlib).
 """
 
@@ -28,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -295,6 +296,7 @@ class Options:
     keep: bool
     flood_connections: int = 64
     baseline: str | None = None
+    login_flood: bool = True  # also measure the hot read during a login flood
 
 
 def bench_flavour(
@@ -405,8 +407,9 @@ def bench_flavour(
                             f" (+{len(after - before)} -{len(before - after)})"
                         )
                 cells.extend(grid.values())
-                flood = login_flood(server.base_url, data, options, release.name, workers, log)
-                floods.append(flood)
+                if options.login_flood:
+                    flood = login_flood(server.base_url, data, options, release.name, workers, log)
+                    floods.append(flood)
         meta["login_flood"] = floods
         return cells, meta
     finally:
@@ -537,7 +540,8 @@ def parse_args(argv: list[str] | None) -> Options:
         "--baseline",
         metavar="REF",
         help="also render each flavour from this git ref (a commit, or a version of "
-        "releases.toml) and measure it first; the report adds after/before ratios",
+        "releases.toml) and measure it in turns with the current tree; the report adds "
+        "after/before ratios",
     )
     parser.add_argument(
         "--flood-connections", type=int, default=64, help="clients of the login flood (64)"
@@ -596,6 +600,28 @@ def _tool_version(command: list[str]) -> str:
     )
 
 
+def plan(
+    options: Options, current: dict[str, Release], baseline: dict[str, Release] | None
+) -> list[tuple[Release, Options, int | None]]:
+    """What to measure, in order, with which options, and in which turn (None: no baseline).
+
+    With a baseline, it and the current tree take turns, a round each (A B, B A, ...), each on
+    a fresh server and database: the load of a shared machine drifts over a run, and measuring
+    one side after the other turned that drift into a 20-35 % "regression" that an interleaved
+    A/B of the same builds did not show. The login flood runs in the first turn only.
+    """
+    if baseline is None:
+        return [(current[name], options, None) for name in options.flavours]
+    runs: list[tuple[Release, Options, int | None]] = []
+    for number in range(options.rounds):
+        turn_options = replace(options, rounds=1, login_flood=number == 0)
+        for name in options.flavours:
+            pair = [baseline[name], current[name]]
+            for release in pair if number % 2 == 0 else pair[::-1]:
+                runs.append((release, turn_options, number + 1))
+    return runs
+
+
 def main(argv: list[str] | None = None) -> int:
     options = parse_args(argv)
     load.require_wrk()
@@ -619,25 +645,34 @@ def main(argv: list[str] | None = None) -> int:
         with throwaway_postgres() as pg:
             meta["postgres"] = pg.version
             meta["pgbench"] = _tool_version([load.pgbench_binary(pg.bindir), "--version"])
-            runs = []
+            baseline = None
             if options.baseline:
                 tree = baseline_tree(options.baseline, work / "baseline-template")
                 meta["baseline"] = options.baseline
                 baseline = releases(tree, label=options.baseline)
-            for name in options.flavours:
-                if options.baseline:
-                    runs.append(baseline[name])
-                runs.append(releases()[name])
-            for release in runs:
+            merged: dict[tuple[str, int, str, int], Cell] = {}
+            for release, run_options, turn in plan(options, releases(), baseline):
+                if release.name in failed:
+                    continue
+                run_work = work if turn is None else work / f"round-{turn}"
+                run_work.mkdir(exist_ok=True)
                 try:
-                    cells, flavour_meta = bench_flavour(release, pg, options, work, log)
+                    cells, flavour_meta = bench_flavour(release, pg, run_options, run_work, log)
                 except Exception as error:  # one broken flavour must not cost the others' results
                     log(f"[{release.name}] FAILED: {error}")
                     failed.append(release.name)
                     meta["flavours"][release.name] = {"error": str(error)[:4000]}
                     continue
-                all_cells.extend(cells)
-                meta["flavours"][release.name] = flavour_meta
+                for cell in cells:
+                    key = (cell.flavour, cell.workers, cell.endpoint, cell.connections)
+                    if key not in merged:
+                        merged[key] = cell
+                        all_cells.append(cell)
+                    else:  # another round of the same cell
+                        merged[key].service += cell.service
+                        merged[key].pgbench += cell.pgbench
+                        merged[key].connections_seen += cell.connections_seen
+                meta["flavours"].setdefault(release.name, flavour_meta)
     finally:
         if not options.keep:
             shutil.rmtree(work, ignore_errors=True)
