@@ -34,15 +34,7 @@ from tests.harness.render import TEMPLATE_ROOT, load_answer_set
 from .client import ApiClient
 from .conformance import Contract
 from .flavours import FLAVOURS, Flavour, read_answers, selected_flavours
-from .server import (
-    Database,
-    ServerProcess,
-    app_settings,
-    create_database,
-    drop_database,
-    role_password,
-    serving,
-)
+from .server import Database, ServerProcess, deployed, role_password
 
 ANSWER_SET = os.environ.get("CONTRACT_ANSWER_SET", "default")
 PROJECT_DIR = os.environ.get("CONTRACT_PROJECT_DIR")
@@ -180,28 +172,27 @@ def launch(
 
     @contextlib.contextmanager
     def _launch(workers: int | None = None, **settings: str | None) -> Iterator[ServerProcess]:
-        database = create_database(pg_admin_url)
-        try:
-            env = flavour.environment(app_settings(database))
-            flavour.migrate(project, env)
+        if workers is None:
+            workers = POOLED_WORKERS if route == "pgbouncer" else 1
+
+        def adjust(env: dict[str, str], database: Database) -> dict[str, str]:
             env |= route_settings(route, database, request)
             for name, value in settings.items():
                 if value is None:
                     env.pop(name, None)
                 else:
                     env[name] = value
-            if workers is None:
-                workers = POOLED_WORKERS if route == "pgbouncer" else 1
-            with serving(
-                functools.partial(flavour.server_command, project, workers=workers),
-                cwd=project,
-                env=env,
-                log_path=tmp_path_factory.mktemp("server-log") / f"{flavour.name}-{route}.log",
-            ) as process:
-                process.database = database
-                yield process
-        finally:
-            drop_database(database)
+            return env
+
+        with deployed(
+            flavour,
+            project,
+            pg_admin_url,
+            workers=workers,
+            log_path=tmp_path_factory.mktemp("server-log") / f"{flavour.name}-{route}.log",
+            adjust=adjust,
+        ) as process:
+            yield process
 
     return _launch
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import secrets
 import signal
@@ -10,14 +11,18 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import psycopg
 from psycopg import sql
+
+if TYPE_CHECKING:
+    from .flavours import Flavour
 
 READY_TIMEOUT = 90.0  # seconds; the first start of a Python server imports a lot
 STOP_TIMEOUT = 10.0
@@ -108,6 +113,39 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def deployed(
+    flavour: Flavour,
+    project: Path,
+    admin_url: str,
+    *,
+    workers: int,
+    log_path: Path,
+    settings: Mapping[str, str] | None = None,
+    adjust: Callable[[dict[str, str], Database], dict[str, str]] | None = None,
+) -> Iterator[ServerProcess]:
+    """The project's server on a fresh database of admin_url's PostgreSQL, migrated first (with
+    `settings` over the app settings), ready inside the block; the database is dropped after.
+    `adjust(env, database)` changes the server's environment after the migration: how it
+    reaches the database (a pooler, a proxy), or settings removed."""
+    database = create_database(admin_url)
+    try:
+        env = flavour.environment(app_settings(database) | dict(settings or {}))
+        flavour.migrate(project, env)
+        if adjust is not None:
+            env = adjust(env, database)
+        with serving(
+            functools.partial(flavour.server_command, project, workers=workers),
+            cwd=project,
+            env=env,
+            log_path=log_path,
+        ) as server:
+            server.database = database
+            yield server
+    finally:
+        drop_database(database)
 
 
 @contextlib.contextmanager
@@ -214,6 +252,16 @@ class ServerProcess:
                 if int(fields[2]) == self.pid:
                     members.append(int(stat_file.parent.name))
         return members
+
+    def workers(self) -> list[int]:
+        """The worker processes of a server that forks them (uvicorn's, spawned by
+        multiprocessing); none for a server that serves from one process."""
+        found = []
+        for pid in self.pids():
+            with contextlib.suppress(OSError):
+                if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    found.append(pid)
+        return found
 
     def peak_rss_bytes(self) -> int:
         """Sum over the process group of each process' peak resident set size (VmHWM)."""

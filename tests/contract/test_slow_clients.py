@@ -57,7 +57,7 @@ def test_a_header_trickled_byte_by_byte_is_dropped(server: ServerProcess) -> Non
     print(f"header trickle dropped after {ended.seconds:.1f}s")
 
 
-def test_a_body_trickled_after_complete_headers_is_dropped(server: ServerProcess) -> None:
+def test_a_body_trickled_after_complete_headers_gets_408(server: ServerProcess) -> None:
     body = b'{"email": "slow@example.com", "password": "' + b"p" * 100 + b'"}'
     head = (
         b"POST /api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
@@ -73,4 +73,9 @@ def test_a_body_trickled_after_complete_headers_is_dropped(server: ServerProcess
 
     assert normal.status_code == 200, "another client is served meanwhile"
     assert_given_up(ended, BODY_BOUND)
-    print(f"body trickle dropped after {ended.seconds:.1f}s")
+    # Headers complete, the client is told why (the contract's 408) before the connection ends.
+    assert ended.response is not None, "closed without an answer"
+    assert ended.response.status == 408
+    assert ended.response.headers["content-type"].startswith("application/problem+json")
+    assert ended.response.headers.get("connection") == "close"
+    print(f"body trickle answered 408 after {ended.seconds:.1f}s")

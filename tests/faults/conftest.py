@@ -18,7 +18,6 @@ to one flavour, as for the contract suite, whose rendered and installed projects
 from __future__ import annotations
 
 import contextlib
-import functools
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -29,13 +28,7 @@ from tests.contract.client import ApiClient
 from tests.contract.conformance import Contract
 from tests.contract.conftest import flavour_names, installed_project
 from tests.contract.flavours import FLAVOURS, Flavour
-from tests.contract.server import (
-    ServerProcess,
-    app_settings,
-    create_database,
-    drop_database,
-    serving,
-)
+from tests.contract.server import Database, ServerProcess, deployed
 from tests.harness.postgres import (
     PostgresServer,
     _wait_until_accepting,
@@ -105,24 +98,23 @@ def deploy(
 
     @contextlib.contextmanager
     def _deploy(port: int | None = None) -> Iterator[ServerProcess]:
-        database = create_database(postgres.url)
-        try:
-            env = flavour.environment(app_settings(database) | FAULT_SETTINGS)
-            flavour.migrate(project, env)
+        def through_port(env: dict[str, str], database: Database) -> dict[str, str]:
             if port is not None:
                 env["DATABASE_URL"] = database.app_url.replace(
                     f"127.0.0.1:{postgres.port}", f"127.0.0.1:{port}"
                 )
-            with serving(
-                functools.partial(flavour.server_command, project, workers=WORKERS),
-                cwd=project,
-                env=env,
-                log_path=tmp_path_factory.mktemp("fault-log") / f"{flavour.name}.log",
-            ) as server:
-                server.database = database
-                yield server
-        finally:
-            drop_database(database)
+            return env
+
+        with deployed(
+            flavour,
+            project,
+            postgres.url,
+            workers=WORKERS,
+            log_path=tmp_path_factory.mktemp("fault-log") / f"{flavour.name}.log",
+            settings=FAULT_SETTINGS,
+            adjust=through_port,
+        ) as server:
+            yield server
 
     return _deploy
 

@@ -7,6 +7,8 @@ request timeout plus slack).
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from collections.abc import Iterator
 
@@ -21,6 +23,9 @@ from tests.harness.postgres import PostgresServer, start_server, stop_server
 from .conftest import ANSWER_BOUND
 
 pytestmark = pytest.mark.faults
+
+REPLACEMENT_TIMEOUT = 20.0  # seconds for uvicorn to notice a dead worker and start another
+WORKER_STARTED = "Application startup complete."
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +94,28 @@ def test_liveness_does_not_depend_on_the_database(stopped: None, client: httpx.C
 
     assert response.status_code == 200
     assert seconds <= ANSWER_BOUND
+
+
+def test_a_worker_that_dies_during_the_outage_is_replaced(
+    stopped: None, server: ServerProcess, client: httpx.Client
+) -> None:
+    """A worker restarted while the database is down must finish its start-up (uvicorn stops
+    every worker, and itself, when one fails to start)."""
+    workers = server.workers()
+    if not workers:
+        pytest.skip("this flavour serves from one process: nothing restarts part of it")
+    started = server.log().count(WORKER_STARTED)
+    os.kill(workers[0], signal.SIGKILL)
+
+    deadline = time.monotonic() + REPLACEMENT_TIMEOUT
+    while server.log().count(WORKER_STARTED) == started:
+        assert server.exit_code() is None, "the server stopped when the worker was replaced"
+        assert time.monotonic() < deadline, f"no worker replaced {workers[0]} within the timeout"
+        time.sleep(0.1)
+
+    assert len(server.workers()) == len(workers)
+    for _ in range(2 * len(workers)):  # every worker answers
+        assert_problem(timed(client, "GET", "/readyz")[0], 503)
 
 
 def test_the_server_survives_the_outage(stopped: None, server: ServerProcess) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import shutil
 import subprocess
@@ -94,6 +95,39 @@ def test_compose_takes_its_secrets_from_env(rendered: RenderedProject) -> None:
         key, _, value = line.partition("=")
         if key.endswith(("_SECRET", "_PASSWORD")) and "${" + key in compose:
             assert value in result.stdout, f"compose does not resolve {key} from .env"
+
+
+def _compose_config(rendered: RenderedProject) -> dict[str, Any]:
+    result = subprocess.run(
+        [str(compose_binary()), "--file", "compose.yaml", "config", "--format", "json"],
+        cwd=rendered.path,
+        env=_clean_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    config: dict[str, Any] = json.loads(result.stdout)
+    return config
+
+
+def test_compose_builds_one_image_for_migrate_and_app(rendered: RenderedProject) -> None:
+    services = _compose_config(rendered)["services"]
+    built = [name for name, service in services.items() if "build" in service]
+    assert built == ["migrate"], f"services that build an image: {built}"
+    image = services["migrate"]["image"]
+    assert services["app"]["image"] == image
+    # A local name is never pulled: a public image of that name must not stand in for it.
+    assert services["migrate"]["pull_policy"] == "build"
+    assert services["app"]["pull_policy"] == "never"
+
+
+def test_compose_gives_each_service_only_the_secrets_it_needs(rendered: RenderedProject) -> None:
+    services = _compose_config(rendered)["services"]
+    app, migrate = services["app"]["environment"], services["migrate"]["environment"]
+    assert "MIGRATION_DATABASE_URL" not in app, "the app must not get the owner's URL"
+    assert set(migrate) == {"ENVIRONMENT", "LOG_LEVEL", "DATABASE_URL", "MIGRATION_DATABASE_URL"}
+    assert "JWT_SECRET" in app
 
 
 def _openapi(rendered: RenderedProject) -> dict[str, Any]:

@@ -73,6 +73,25 @@ async def test_a_database_that_is_down_gets_503_and_the_service_recovers(
     expect(await proxied.client.get("/readyz"), 200)
 
 
+async def test_the_service_starts_while_its_database_is_down_and_serves_once_it_is_up(
+    start_app: AppFactory, migrated: ThrowawayDatabase
+) -> None:
+    # A worker restarted during an outage must come up: uvicorn stops every worker when one
+    # fails its start-up.
+    async with database_proxy(migrated.app_url) as proxy:
+        url = proxy.url(migrated.app_url).render_as_string(hide_password=False)
+        await proxy.go_down()
+        async with (
+            start_app(database_url=url, db_connect_timeout_seconds=TIMEOUT) as app,
+            client_for(app) as client,
+        ):
+            expect(await client.get("/healthz"), 200)
+            assert_unavailable(await client.get("/readyz"))
+
+            await proxy.start()
+            expect(await client.get("/readyz"), 200)
+
+
 async def test_a_hung_database_gets_503_within_the_statement_timeout(proxied: Proxied) -> None:
     proxied.proxy.hang()
 

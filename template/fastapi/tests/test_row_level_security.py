@@ -229,7 +229,7 @@ async def bypassing_role(
 async def test_the_service_refuses_to_start_as_a_role_that_bypasses_rls(
     start_app: AppFactory, bypassing_role: str
 ) -> None:
-    with pytest.raises(RuntimeError, match="Refusing to start"):
+    with pytest.raises(RuntimeError, match="Refusing to serve"):
         async with start_app(database_url=bypassing_role):
             pass
 
@@ -237,3 +237,25 @@ async def test_the_service_refuses_to_start_as_a_role_that_bypasses_rls(
 async def test_the_service_starts_as_the_app_role(start_app: AppFactory) -> None:
     async with start_app() as app, client_for(app) as client:
         expect(await client.get("/readyz"), 200)
+
+
+async def test_a_role_that_gains_bypassrls_is_refused_on_its_next_connection(
+    start_app: AppFactory, migrated: ThrowawayDatabase, superuser_db: AsyncEngine
+) -> None:
+    # The check runs per connection, not once at start-up: a worker that started while the
+    # database was down, or a role altered since, is refused as well.
+    name, password = f"{migrated.name}_later", secrets.token_hex(16)
+    await execute(superuser_db, f"CREATE ROLE {name} LOGIN PASSWORD '{password}'")
+    url = migrated.app_url.set(username=name, password=password)
+    try:
+        async with start_app(database_url=url.render_as_string(hide_password=False)) as app:
+            async with client_for(app) as client:
+                expect(await client.get("/readyz"), 200)
+            await execute(superuser_db, f"ALTER ROLE {name} BYPASSRLS")
+            await app.state.database.engine.dispose()  # the next request opens a connection
+
+            async with client_for(app, raise_app_exceptions=False) as client:
+                expect(await client.get("/readyz"), 500)
+                assert app.state.database.engine.pool.checkedout() == 0
+    finally:
+        await execute(superuser_db, f"DROP ROLE {name}")

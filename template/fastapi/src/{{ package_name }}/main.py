@@ -13,7 +13,7 @@ from .http_limits import RequestBodyLimitMiddleware, RequestTimeoutMiddleware
 from .logging import configure_logging
 from .middleware import RequestIdMiddleware
 from .rate_limits import RateLimits
-from .tenancy import verify_isolation
+from .tenancy import guard_isolation, verify_isolation
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -25,6 +25,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Everything bound to the event loop is made here, in the loop that serves requests.
         database = connect(settings)
+        guard_isolation(database.engine)
         hashing = HashingBudget(
             settings.password_hash_concurrency, settings.password_hash_max_waiting
         )

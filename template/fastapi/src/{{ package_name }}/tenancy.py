@@ -6,21 +6,27 @@ Queries still filter by tenant_id themselves (the planner uses the tenant-leadin
 distributed database would route by it); the policies make a forgotten filter harmless.
 """
 
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import and_, bindparam, case, func, select, text
+from sqlalchemy import and_, bindparam, case, event, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from .auth.models import User
 from .auth.service import USER_GONE
+from .db import is_unavailable
 from .errors import BadRequest, NotFound, Unauthorized
 from .ids import parse_canonical_uuid
 from .tenants.models import Membership, Role
 from .tenants.service import TENANT_NOT_FOUND
 
 TENANT_HEADER = "X-Tenant-ID"
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +95,7 @@ def _parse_tenant_header(values: Sequence[str]) -> uuid.UUID:
 # The role the service connects as must be subject to row-level security: not a superuser, not
 # BYPASSRLS, and neither owning a table with a policy nor belonging to a role that does (owners
 # skip policies unless FORCE is set, and could drop them).
-_ISOLATION_BYPASSES = text(
-    """
+_ISOLATION_BYPASSES = """
     SELECT r.rolsuper,
            r.rolbypassrls,
            ARRAY(
@@ -101,25 +106,62 @@ _ISOLATION_BYPASSES = text(
            ) AS owned_tables
     FROM pg_roles r
     WHERE r.rolname = current_user
+"""
+
+
+class IsolationBypassed(RuntimeError):
+    """The database role could read across tenants, so the service refuses to use it."""
+
+
+def guard_isolation(engine: AsyncEngine) -> None:
+    """Check the role of every connection the pool opens, before its first use.
+
+    Checked per connection rather than once at start-up: a service that started while its
+    database was down (or a worker restarted during an outage) must not skip the check, and a
+    role altered later is caught as its new connections open. One catalog query per connection.
     """
-)
+    event.listen(engine.sync_engine, "connect", _refuse_bypassing_role)
 
 
-async def verify_isolation(engine: AsyncEngine) -> None:
-    """Refuse to serve (RuntimeError) when the database role can bypass tenant isolation."""
-    async with engine.connect() as connection:
-        row = (await connection.execute(_ISOLATION_BYPASSES)).one()
+def _refuse_bypassing_role(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    try:
+        # The driver-level cursor, in a transaction it rolls back: the same path as every
+        # other statement, so it works behind a transaction pooler too.
+        cursor = dbapi_connection.cursor()
+        cursor.execute(_ISOLATION_BYPASSES)
+        superuser, bypassrls, owned_tables = cursor.fetchone()
+        dbapi_connection.rollback()
+    except BaseException:
+        dbapi_connection.terminate()
+        raise
     problems = []
-    if row.rolsuper:
+    if superuser:
         problems.append("is a superuser")
-    if row.rolbypassrls:
+    if bypassrls:
         problems.append("has BYPASSRLS")
-    if row.owned_tables:
-        problems.append(f"owns the tenant tables {', '.join(row.owned_tables)}")
+    if owned_tables:
+        problems.append(f"owns the tenant tables {', '.join(owned_tables)}")
     if problems:
+        dbapi_connection.terminate()
         msg = (
-            f"Refusing to start: the role of DATABASE_URL {' and '.join(problems)}, so row-level "
+            f"Refusing to serve: the role of DATABASE_URL {' and '.join(problems)}, so row-level "
             "security would not isolate tenants. Connect as the app role and run migrations "
             "as the owner role (MIGRATION_DATABASE_URL)."
         )
-        raise RuntimeError(msg)
+        raise IsolationBypassed(msg)
+
+
+async def verify_isolation(engine: AsyncEngine) -> None:
+    """At start-up: refuse to start (IsolationBypassed) as a role that bypasses tenant
+    isolation. A database that cannot be reached yet is no reason to exit: the service starts,
+    answers 503 until it can, and guard_isolation checks each connection as it opens."""
+    try:
+        async with engine.connect():
+            pass
+    except Exception as error:
+        if not is_unavailable(error):
+            raise
+        logger.warning(
+            "database unreachable at start-up; answering 503 until it is reachable",
+            extra={"error": type(error).__name__},
+        )

@@ -301,7 +301,8 @@ func bodyReadProblem(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &tooBig):
 		writeProblem(w, r, http.StatusRequestEntityTooLarge, tooLarge(tooBig.Limit))
 	case errors.As(err, &netErr) && netErr.Timeout():
-		writeProblem(w, r, http.StatusRequestTimeout, "The request body did not arrive in time.")
+		w.Header().Set("Connection", "close") // the rest of the body is not worth waiting for
+		writeProblem(w, r, http.StatusRequestTimeout, "The request body arrived too slowly.")
 	default:
 		writeProblem(w, r, http.StatusBadRequest, "The request body could not be read.")
 	}
