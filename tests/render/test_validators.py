@@ -29,6 +29,11 @@ BAD_ANSWERS = [
     ("project_slug", "1acme", SLUG),
     ("project_slug", "-acme", SLUG),
     ("project_slug", "", SLUG),
+    # A name uv, Docker and PostgreSQL all accept: no empty part between dashes, at either end or
+    # inside, and short enough for "<slug>_app" to be a PostgreSQL identifier (63 bytes).
+    ("project_slug", "moon-base-", SLUG),
+    ("project_slug", "moon--base", SLUG),
+    ("project_slug", "a" * 60, SLUG),
     ("author_email", "jane", EMAIL),
     ("author_email", "jane@", EMAIL),
     ("author_email", "jane@example", EMAIL),
@@ -90,6 +95,11 @@ def test_bad_answer_is_refused_with_a_clear_message(
     assert message in text, f"unexpected error text: {text}"
     if value.strip() and message != "Invalid choice":
         assert value in text, f"the error does not quote the bad value: {text}"
+    # The prompt shows the message under the question: apart from the value quoted back, it
+    # fits on an 80-column line with room for a short value.
+    if message != "Invalid choice":  # copier's own message
+        reason = text.split("': ", 1)[-1].replace(f'"{value}"', '""')
+        assert len(reason) <= 68, f"{len(reason)} characters: {reason}"
     rendered = [p for p in destination.rglob("*") if p.is_file()] if destination.exists() else []
     assert not rendered, "a refused answer must not leave files behind"
 
@@ -99,6 +109,7 @@ def test_bad_answer_is_refused_with_a_clear_message(
     [
         ("default", "project_slug", "a"),
         ("default", "project_slug", "acme-api-2"),
+        ("default", "project_slug", "a" * 59),
         ("default", "author_email", "first.last+tag@sub.example.co.uk"),
         ("default", "package_name", "acme_api2"),
         ("go", "go_module", "example.com/acme"),
@@ -121,3 +132,30 @@ def test_unusual_but_valid_answer_is_accepted(
             quiet=True,
         )
     assert worker.answers.combined[question] == value
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("Moon Base!", "moon-base"),
+        ("2nd -- Moon   Base", "nd-moon-base"),
+        ("A " * 40, "a-" * 29 + "a"),  # cut at 59 characters, then no trailing dash
+    ],
+)
+def test_the_default_slug_of_any_name_passes_the_validator(
+    tmp_path: Path, name: str, slug: str
+) -> None:
+    answers = load_answer_set("default", project_name=name)
+    answers.pop("project_slug", None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        worker = copier.run_copy(
+            str(TEMPLATE_ROOT),
+            tmp_path / "pretend",
+            data=answers,
+            defaults=True,
+            unsafe=True,
+            pretend=True,
+            quiet=True,
+        )
+    assert worker.answers.combined["project_slug"] == slug
