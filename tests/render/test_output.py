@@ -190,6 +190,32 @@ def test_pyproject_names_the_project(rendered: RenderedProject) -> None:
     assert rendered.answers["project_slug"] in names, "uv.lock does not lock the project itself"
 
 
+def test_the_python_version_answer_is_the_one_uv_uses(rendered: RenderedProject) -> None:
+    # Without .python-version, uv picks the newest interpreter requires-python allows (and
+    # downloads it when the machine has none), not the version the project was made for.
+    if rendered.answers["framework"] != "fastapi":
+        pytest.skip("no Python in this flavour")
+    version = rendered.answers["python_version"]
+    assert (rendered.path / ".python-version").read_text() == f"{version}\n"
+    pyproject = tomllib.loads((rendered.path / "pyproject.toml").read_text())
+    assert pyproject["project"]["requires-python"] == f">={version}"
+
+
+def test_readme_sections_named_elsewhere_exist(rendered: RenderedProject) -> None:
+    # The workflow and copier's message after an update send the reader to README sections.
+    headings = {
+        line.lstrip("#").strip()
+        for line in (rendered.path / "README.md").read_text().splitlines()
+        if line.startswith("#")
+    }
+    referrers = [rendered.path / ".github" / "workflows" / "template-update.yml"]
+    named = set()
+    for referrer in referrers:
+        named |= set(re.findall(r'README[^"\n]*"([^"]+)"', referrer.read_text()))
+    assert named, "template-update.yml names no README section any more"
+    assert named <= headings, f"README.md has no section {sorted(named - headings)}"
+
+
 _COMPILE = """
 import sys
 errors = []
@@ -252,3 +278,26 @@ def test_makefile_offers_the_common_targets(rendered: RenderedProject) -> None:
         if dry_run.returncode != 0:
             problems.append(f"make {target}: {dry_run.stderr.strip()}")
     assert not problems, "\n".join(problems)
+
+
+def test_make_test_does_not_print_the_database_password(
+    rendered: RenderedProject, tmp_path: Path
+) -> None:
+    # Stand-ins for uv and go: the Makefile's own output is what is checked, not the suite.
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("uv", "go"):
+        stub = bin_dir / tool
+        stub.write_text('#!/bin/sh\necho "$0 ran"\n')
+        stub.chmod(0o755)
+    password = (rendered.path / ".env").read_text().split("POSTGRES_PASSWORD=", 1)[1].split()[0]
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path)}
+
+    result = subprocess.run(
+        ["make", "test"], cwd=rendered.path, env=env, capture_output=True, text=True, check=False
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ran" in result.stdout, "the test command did not run"
+    assert password not in result.stdout + result.stderr
+    assert "compose database" in result.stdout  # it says where it tests instead
