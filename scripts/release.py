@@ -28,9 +28,16 @@ def main(argv: list[str] | None = None) -> int:
     add = commands.add_parser("add", help="append a release to releases.toml")
     add.add_argument("version")
     add.add_argument("commit", nargs="?", default="HEAD")
-    clone = commands.add_parser("clone", help="a clone tagged from releases.toml")
+    clone = commands.add_parser(
+        "clone", help="a clone of the committed history, its releases tagged (to publish)"
+    )
     clone.add_argument("dest", type=Path)
-    clone.add_argument("--committed", action="store_true", help="leave out uncommitted work")
+    clone.add_argument(
+        "--preview",
+        action="store_true",
+        help="also commit the working tree on top and tag it as the next release, as the "
+        "update tests do (never publish such a clone)",
+    )
     args = parser.parse_args(argv)
     root: Path = args.root.resolve()
 
@@ -59,7 +66,10 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{args.dest} exists; pick a new directory", file=sys.stderr)
                 return 1
             made = tagged_clone(
-                args.dest.resolve(), source=root, include_worktree=not args.committed
+                args.dest.resolve(),
+                source=root,
+                include_worktree=args.preview,
+                tag_next=args.preview,
             )
             print(f"{made.path}: tags {' '.join(made.tags())}")
             if made.worktree_committed:

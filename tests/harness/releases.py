@@ -189,9 +189,14 @@ class TaggedClone:
 
 
 def tagged_clone(
-    dest: Path, *, source: Path = TEMPLATE_ROOT, include_worktree: bool = True
+    dest: Path,
+    *,
+    source: Path = TEMPLATE_ROOT,
+    include_worktree: bool = True,
+    tag_next: bool = True,
 ) -> TaggedClone:
-    """Clone `source` into `dest` (which must not exist) and tag it from releases.toml."""
+    """Clone `source` into `dest` (which must not exist) and tag it from releases.toml; with
+    `tag_next`, the top commit is tagged as the next release too (see the module's doc)."""
     info = load_releases(source)
     _git("clone", "--quiet", "--no-checkout", str(source), str(dest), cwd=source.parent)
     # No remote: copier must never reach back to the source tree (or the network).
@@ -213,7 +218,8 @@ def tagged_clone(
             ) from exc
     head = _git("rev-parse", "HEAD", cwd=dest).strip()
     head_tag = None
-    if head not in {r.commit for r in info.releases} and info.next > info.latest.version:
+    released = head in {r.commit for r in info.releases}
+    if tag_next and not released and info.next > info.latest.version:
         head_tag = f"v{info.next}"
         _git("tag", head_tag, head, cwd=dest)
     return TaggedClone(dest, info, head, head_tag, worktree_committed)

@@ -87,3 +87,17 @@ def test_scripts_release_check_and_clone(tmp_path: Path) -> None:
     )
     assert clone.returncode == 0, clone.stderr
     assert "v0.1.0" in clone.stdout
+
+
+def test_a_clone_to_publish_tags_released_versions_only(tmp_path: Path) -> None:
+    # `copier copy` without --vcs-ref takes the newest tag: an unreleased HEAD must not have one.
+    script = TEMPLATE_ROOT / "scripts" / "release.py"
+    info = load_releases(TEMPLATE_ROOT)
+    released = {release.tag for release in info.releases}
+
+    subprocess.run([sys.executable, script, "clone", str(tmp_path / "c")], check=True)
+    subprocess.run([sys.executable, script, "clone", "--preview", str(tmp_path / "p")], check=True)
+
+    assert set(_git("tag", "--list", cwd=tmp_path / "c").split()) == released
+    assert _git("status", "--porcelain", cwd=tmp_path / "c") == ""
+    assert set(_git("tag", "--list", cwd=tmp_path / "p").split()) == released | {f"v{info.next}"}
