@@ -124,3 +124,21 @@ def test_generated_code_matches_a_fresh_generate(go_project: Path, tmp_path: Pat
             if committed.get(name) != fresh.get(name):
                 drift.append(f"{directory}/{name}")
     assert not drift, f"generated code differs from `make generate`: {drift}"
+
+
+def test_make_migration_names_migrations_by_time(go_project: Path, tmp_path: Path) -> None:
+    # Sequential numbers collide when two branches each add "the next" migration.
+    copy = tmp_path / "project"
+    shutil.copytree(go_project, copy)
+    before = {p.name for p in (copy / "migrations").glob("*.sql")}
+    result = subprocess.run(
+        ["make", "migration", "m=add_invoices"], cwd=copy, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    (created,) = {p.name for p in (copy / "migrations").glob("*.sql")} - before
+    version, _, name = created.partition("_")
+    assert name == "add_invoices.sql"
+    assert len(version) == 14 and version.isdigit(), created  # YYYYMMDDHHMMSS, UTC
+    assert int(version) > max(int(p.split("_")[0]) for p in before)
+    # goose reads it: the migration package still builds, and embeds the new file.
+    go(copy, "vet", "./migrations")
