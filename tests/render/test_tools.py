@@ -130,6 +130,24 @@ def test_compose_gives_each_service_only_the_secrets_it_needs(rendered: Rendered
     assert "JWT_SECRET" in app
 
 
+@pytest.mark.skipif(shutil.which("npx") is None, reason="Node.js (npx) is not installed")
+def test_typescript_client_types_match_the_contract(
+    rendered: RenderedProject, tmp_path: Path
+) -> None:
+    # What the project's CI checks: `make client` regenerates exactly the committed types.
+    # After a contract change, scripts/refresh-client updates contract/openapi.d.ts.
+    copy = tmp_path / "project"
+    shutil.copytree(rendered.path, copy)
+    result = subprocess.run(
+        ["make", "client"], cwd=copy, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    committed = (rendered.path / "client" / "openapi.d.ts").read_text()
+    assert (copy / "client" / "openapi.d.ts").read_text() == committed, (
+        "client/openapi.d.ts is stale: run scripts/refresh-client"
+    )
+
+
 def _openapi(rendered: RenderedProject) -> dict[str, Any]:
     path = rendered.path / "openapi.yaml"
     assert path.is_file(), "openapi.yaml is missing"
