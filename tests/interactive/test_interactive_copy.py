@@ -103,15 +103,16 @@ def test_a_person_answers_the_questions(framework: str, tmp_path: Path) -> None:
             given[name] = TYPED[name]
         elif spec.get("choices") is not None and name == "framework":
             values = choice_values(spec)
-            screen = terminal.screen_text()
+            # The prompt line shows before its choices: wait for each, in order.
             for label in _labels(spec):
-                assert label in screen, f"framework choice {label!r} not offered"
+                found = terminal.wait_for(re.escape(label), timeout=10)
+                assert found == 0, f"framework choice {label!r} not offered"
             steps = values.index(framework) - values.index(spec.get("default", values[0]))
             terminal.send((DOWN if steps > 0 else UP) * abs(steps) + ENTER)
         else:
             if spec.get("choices") is not None:
-                screen = terminal.screen_text()
-                assert all(label in screen for label in _labels(spec)), f"{name}: choices"
+                for label in _labels(spec):
+                    assert terminal.wait_for(re.escape(label), timeout=10) == 0, f"{name}: {label}"
                 accepted_choices.append(name)
             terminal.send(ENTER)
     status = terminal.finish(timeout=300)

@@ -292,6 +292,9 @@ def test_make_test_does_not_print_the_database_password(
         stub = bin_dir / tool
         stub.write_text('#!/bin/sh\necho "$0 ran"\n')
         stub.chmod(0o755)
+    docker = bin_dir / "docker"  # `docker compose ps` finds the db container running
+    docker.write_text("#!/bin/sh\necho 4f2a9c1b\n")
+    docker.chmod(0o755)
     password = (rendered.path / ".env").read_text().split("POSTGRES_PASSWORD=", 1)[1].split()[0]
     env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "HOME": str(tmp_path)}
 
