@@ -68,27 +68,13 @@ def test_dockerfile_passes_hadolint(rendered: RenderedProject) -> None:
 
 def test_compose_config_is_valid(rendered: RenderedProject) -> None:
     assert (rendered.path / "compose.yaml").is_file()
-    result = subprocess.run(
-        [str(compose_binary()), "--file", "compose.yaml", "config", "--quiet"],
-        cwd=rendered.path,
-        env=_clean_env(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = _compose(rendered, "config", "--quiet")
     assert result.returncode == 0, f"docker compose config:\n{result.stdout}{result.stderr}"
     assert not result.stderr.strip(), f"docker compose config warns:\n{result.stderr}"
 
 
 def test_compose_takes_its_secrets_from_env(rendered: RenderedProject) -> None:
-    result = subprocess.run(
-        [str(compose_binary()), "--file", "compose.yaml", "config", "--format", "yaml"],
-        cwd=rendered.path,
-        env=_clean_env(),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = _compose(rendered, "config", "--format", "yaml")
     assert result.returncode == 0, result.stderr
     compose = (rendered.path / "compose.yaml").read_text()
     for line in (rendered.path / ".env").read_text().splitlines():
@@ -97,15 +83,20 @@ def test_compose_takes_its_secrets_from_env(rendered: RenderedProject) -> None:
             assert value in result.stdout, f"compose does not resolve {key} from .env"
 
 
-def _compose_config(rendered: RenderedProject) -> dict[str, Any]:
-    result = subprocess.run(
-        [str(compose_binary()), "--file", "compose.yaml", "config", "--format", "json"],
+def _compose(rendered: RenderedProject, *args: str) -> subprocess.CompletedProcess[str]:
+    """The real Compose binary on the project's compose.yaml."""
+    return subprocess.run(
+        [str(compose_binary()), "--file", "compose.yaml", *args],
         cwd=rendered.path,
         env=_clean_env(),
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def _compose_config(rendered: RenderedProject) -> dict[str, Any]:
+    result = _compose(rendered, "config", "--format", "json")
     assert result.returncode == 0, result.stderr
     config: dict[str, Any] = json.loads(result.stdout)
     return config

@@ -65,15 +65,16 @@ GO_BAD_ANSWERS = [
 ]
 
 
-def _copy(destination: Path, answers: dict[str, Any]) -> None:
+def _copy(destination: Path, answers: dict[str, Any], *, pretend: bool = False) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        copier.run_copy(
+        return copier.run_copy(
             str(TEMPLATE_ROOT),
             destination,
             data=answers,
             defaults=True,
             unsafe=True,
+            pretend=pretend,
             quiet=True,
         )
 
@@ -120,17 +121,9 @@ def test_bad_answer_is_refused_with_a_clear_message(
 def test_unusual_but_valid_answer_is_accepted(
     tmp_path: Path, answer_set: str, question: str, value: str
 ) -> None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        worker = copier.run_copy(
-            str(TEMPLATE_ROOT),
-            tmp_path / "pretend",
-            data=load_answer_set(answer_set, **{question: value}),
-            defaults=True,
-            unsafe=True,
-            pretend=True,
-            quiet=True,
-        )
+    worker = _copy(
+        tmp_path / "pretend", load_answer_set(answer_set, **{question: value}), pretend=True
+    )
     assert worker.answers.combined[question] == value
 
 
@@ -147,15 +140,5 @@ def test_the_default_slug_of_any_name_passes_the_validator(
 ) -> None:
     answers = load_answer_set("default", project_name=name)
     answers.pop("project_slug", None)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        worker = copier.run_copy(
-            str(TEMPLATE_ROOT),
-            tmp_path / "pretend",
-            data=answers,
-            defaults=True,
-            unsafe=True,
-            pretend=True,
-            quiet=True,
-        )
+    worker = _copy(tmp_path / "pretend", answers, pretend=True)
     assert worker.answers.combined["project_slug"] == slug
