@@ -42,7 +42,7 @@ def main() -> int:
     subprocess.run(["uv", "sync", "--locked", "--quiet"], cwd=dest, env=env, check=True)
     with admin_url() as url:
         result = subprocess.run(
-            ["uv", "run", "pytest", "-q"], cwd=dest, env={**env, "DATABASE_URL": url}
+            ["uv", "run", "pytest", "-q"], cwd=dest, env={**env, "TEST_DATABASE_URL": url}
         )
     print(f"\nThe project is in {dest}: `cd {dest.name}` and read its README.md.")
     return result.returncode

@@ -22,7 +22,7 @@ from tests.harness.pythons import uv_python_request
 OUTPUT_LIMIT = 30_000
 
 # Variables of the calling environment that would point a project's tools at the wrong place.
-_FOREIGN = ("DATABASE_URL", "MIGRATION_DATABASE_URL")
+_FOREIGN = ("DATABASE_URL", "MIGRATION_DATABASE_URL", "TEST_DATABASE_URL")
 _FOREIGN_PYTHON = (
     "VIRTUAL_ENV",
     "PYTHONPATH",

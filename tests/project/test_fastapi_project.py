@@ -102,7 +102,7 @@ def test_own_test_suite_passes(
         "--no-sync",
         "pytest",
         timeout=900,
-        env={"DATABASE_URL": pg_admin_url},
+        env={"TEST_DATABASE_URL": pg_admin_url},
     )
 
 

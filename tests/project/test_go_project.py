@@ -1,20 +1,23 @@
 """A rendered Go project verifies its modules, is vet/staticcheck clean and passes its own tests.
 
 Each answer set in GO_PROJECT_ANSWER_SETS (env var, comma-separated; default: "go") is rendered
-once, then checked with the project's own commands against the harness PostgreSQL. Go's build and
-module caches are the user's defaults, shared with the render and contract suites, so only the
-first build of a machine compiles the dependencies and tools. A failure shows the tool's output.
+once, then checked with the project's own commands; the default answers as on a bare machine
+(no Docker, no database settings). Go's build and module caches are the user's defaults, shared
+with the render and contract suites, so only the first build of a machine compiles the
+dependencies and tools. A failure shows the tool's output.
 """
 
 from __future__ import annotations
 
 import re
+import signal
 import shutil
 from typing import Any
 
 import pytest
 
-from tests.harness.commands import ProjectCommands, go_project_env
+from tests.harness.bare import port_is_free, reachable_by_others, run_make_dev, without_docker
+from tests.harness.commands import OUTPUT_LIMIT, ProjectCommands, go_project_env
 from tests.harness.render import copy_answer_set, load_answer_set, selected_answer_sets
 
 pytestmark = [
@@ -45,11 +48,18 @@ def test_lint_is_clean(project: ProjectCommands) -> None:
     project.run("make", "lint")
 
 
-def test_own_test_suite_passes(project: ProjectCommands, pg_admin_url: str) -> None:
-    """`make test`: go test -race ./... against a real PostgreSQL."""
-    output = project.run(
-        "make", "test", "GOTESTFLAGS=-v", timeout=1500, env={"DATABASE_URL": pg_admin_url}
+def test_own_test_suite_passes(
+    project: ProjectCommands, pg_admin_url: str, request: pytest.FixtureRequest
+) -> None:
+    """`make test`: go test -race ./... against a real PostgreSQL. For the default answers, the
+    README's command on a bare machine: no TEST_DATABASE_URL and no Docker, so each package
+    starts a throwaway PostgreSQL of its own."""
+    env = (
+        without_docker(project.env)
+        if request.node.callspec.params["project"] == "go"
+        else {"TEST_DATABASE_URL": pg_admin_url}
     )
+    output = project.run("make", "test", "GOTESTFLAGS=-v", timeout=1500, env=env)
     passed = len(re.findall(r"^\s*--- PASS", output, flags=re.MULTILINE))
     skipped = set(re.findall(r"^\s*--- SKIP: (\S+)", output, flags=re.MULTILINE))
     print(f"go test: {passed} tests and subtests passed, {len(skipped)} skipped")
@@ -57,4 +67,19 @@ def test_own_test_suite_passes(project: ProjectCommands, pg_admin_url: str) -> N
     # Only the PgBouncer test may skip, and only where PgBouncer is not installed (.ci/run
     # installs it).
     allowed = set() if shutil.which("pgbouncer") else {"TestBehindATransactionPooler"}
-    assert skipped <= allowed, f"tests were skipped although DATABASE_URL was set: {skipped}"
+    assert skipped <= allowed, f"tests were skipped although they had a PostgreSQL: {skipped}"
+
+
+def test_make_dev_serves_on_a_local_postgres(project: ProjectCommands) -> None:
+    """`make dev` on a bare machine: creates .postgres/ with the roles and the database,
+    migrates, serves with reload, and stops its PostgreSQL on Ctrl-C."""
+    reachable_by_others(project.path)
+    run = run_make_dev(project.path, without_docker(project.env), "/readyz")
+    assert run.served, f"make dev never answered /readyz:\n{run.output[-OUTPUT_LIMIT:]}"
+    # make passes Ctrl-C on by dying of it once its command has exited.
+    assert run.returncode in (0, -signal.SIGINT), f"make dev exited {run.returncode}:\n{run.output}"
+    assert "localpg:" not in run.output, run.output
+    assert "PostgreSQL 18 on 127.0.0.1:" in run.output
+    cluster = project.path / ".postgres"
+    assert not (cluster / "data" / "postmaster.pid").exists(), "PostgreSQL still runs"
+    assert port_is_free(int((cluster / "port").read_text())), "PostgreSQL's port is still taken"

@@ -204,7 +204,7 @@ def test_updated_project_passes_its_own_checks(
         go = ProjectCommands(updated.path, label, go_project_env(), record_timing)
         go.run("go", "mod", "verify")
         go.run("make", "lint")
-        go.run("make", "test", timeout=1500, env={"DATABASE_URL": pg_admin_url})
+        go.run("make", "test", timeout=1500, env={"TEST_DATABASE_URL": pg_admin_url})
         return
     python_env = python_project_env(str(updated.answers["python_version"]))
     python = ProjectCommands(updated.path, label, python_env, record_timing)
@@ -214,5 +214,5 @@ def test_updated_project_passes_its_own_checks(
     python.run(uv, "run", "--no-sync", "ruff", "check", ".")
     python.run(uv, "run", "--no-sync", "mypy")
     python.run(
-        uv, "run", "--no-sync", "pytest", "-q", timeout=900, env={"DATABASE_URL": pg_admin_url}
+        uv, "run", "--no-sync", "pytest", "-q", timeout=900, env={"TEST_DATABASE_URL": pg_admin_url}
     )

@@ -50,7 +50,7 @@ class ThrowawayDatabase:
             )
             if not is_superuser:
                 raise RuntimeError(
-                    "DATABASE_URL must name a superuser (for example postgres): the tests "
+                    "TEST_DATABASE_URL must name a superuser (for example postgres): the tests "
                     "create roles, including one with BYPASSRLS, and inspect every row."
                 )
             await conn.execute(text(f"CREATE ROLE {name}_owner LOGIN PASSWORD '{owner_password}'"))

