@@ -49,12 +49,19 @@ def _labels(spec: dict[str, Any]) -> list[str]:
     return [str(c[0] if isinstance(c, list | tuple) else c) for c in choices]
 
 
-def _asked(spec: dict[str, Any], answers: dict[str, Any]) -> bool:
-    when = spec.get("when", True)
-    if isinstance(when, bool):
-        return when
-    rendered = jinja2.Environment().from_string(str(when)).render(**answers)
+def _holds(condition: Any, answers: dict[str, Any]) -> bool:
+    if isinstance(condition, bool):
+        return condition
+    rendered = jinja2.Environment().from_string(str(condition)).render(**answers)
     return rendered.strip().lower() not in {"false", "", "0", "none", "no"}
+
+
+def _asked(spec: dict[str, Any], answers: dict[str, Any]) -> bool:
+    return _holds(spec.get("when", True), answers) and _holds(spec.get("ask", True), answers)
+
+
+def _default(spec: dict[str, Any], answers: dict[str, Any]) -> str:
+    return jinja2.Environment().from_string(str(spec.get("default"))).render(**answers)
 
 
 def _prompt_pattern(spec: dict[str, Any], name: str) -> str:
@@ -130,10 +137,12 @@ def test_a_person_answers_the_questions(framework: str, tmp_path: Path) -> None:
     # Choices accepted with Enter took the default copier.yml gives for this framework
     # (orm: sqlalchemy for fastapi, sqlc for go): the pre-selected choice follows the framework.
     for name in accepted_choices:
-        default = (
-            jinja2.Environment().from_string(str(questions[name].get("default"))).render(**recorded)
-        )
+        default = _default(questions[name], recorded)
         assert str(recorded[name]) == default, f"{name}: {recorded[name]!r} != {default!r}"
+    # Questions that are not asked (a single valid value) are recorded all the same.
+    for name, spec in questions.items():
+        if _holds(spec.get("when", True), recorded) and not _asked(spec, recorded):
+            assert str(recorded.get(name)) == _default(spec, recorded), f"{name} not recorded"
     assert "project_slug" in refused
     if "go_module" in expected:
         assert "go_module" in refused

@@ -10,8 +10,8 @@ dependencies and tools. A failure shows the tool's output.
 from __future__ import annotations
 
 import re
-import signal
 import shutil
+import signal
 from typing import Any
 
 import pytest

@@ -72,6 +72,13 @@ def test_every_question_has_help_and_a_default() -> None:
         assert "default" in spec, f"question {name!r} has no default: --defaults would fail"
 
 
+def test_a_question_with_one_value_is_not_asked() -> None:
+    # A choice question offering one value costs an Enter for nothing; `ask: false` records it.
+    for name, spec in askable_questions().items():
+        if len(choice_values(spec)) == 1:
+            assert spec.get("ask") is False, f"{name!r} has one value: give it `ask: false`"
+
+
 def _choice_cases() -> list[Any]:
     return [
         pytest.param(question, value, id=f"{question}={value}")

@@ -218,6 +218,16 @@ def test_readme_sections_named_elsewhere_exist(rendered: RenderedProject) -> Non
     assert named <= headings, f"README.md has no section {sorted(named - headings)}"
 
 
+def test_readme_first_screen_has_the_two_tested_commands(rendered: RenderedProject) -> None:
+    # tests/project runs exactly these on a bare machine (no Docker, no database settings).
+    readme = (rendered.path / "README.md").read_text()
+    first_block = re.search(r"```bash\n(.*?)```", readme, flags=re.DOTALL)
+    assert first_block, "README.md has no command block"
+    assert readme.index(first_block.group(0)) < 400, "the commands are not on the first screen"
+    commands = [line.split("#")[0].strip() for line in first_block.group(1).splitlines()]
+    assert commands == ["make dev", "make test"]
+
+
 _COMPILE = """
 import sys
 errors = []
