@@ -8,9 +8,16 @@ output.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import socket
+import stat
 import subprocess
+import tempfile
+import time
 import tomllib
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,6 +111,98 @@ def test_own_test_suite_passes(
         timeout=900,
         env={"DATABASE_URL": pg_admin_url},
     )
+
+
+def test_make_dev_serves_on_a_local_postgres(
+    project: InstalledProject, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """The README's first command on a bare machine: no DATABASE_URL in the environment and no
+    Docker. make dev starts a PostgreSQL of its own in .postgres/, migrates it and serves; Ctrl-C
+    stops the server and the database."""
+    if request.node.callspec.params["project"] != "default":
+        pytest.skip("make dev runs on the default project")
+    if os.geteuid() == 0:
+        # The server runs as nobody then, who must reach .postgres/: pytest's temporary
+        # directories are private to their user (localpg says so in one line otherwise).
+        _make_traversable(project.path)
+    dev_port = _free_port()
+    log = tmp_path / "make-dev.log"
+    postgres = project.path / ".postgres"
+    with log.open("w") as output:
+        make = subprocess.Popen(
+            ["make", "dev", f"DEV_PORT={dev_port}"],
+            cwd=project.path,
+            env={**project.env, "PATH": _without_docker()},
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # a process group of its own, as a terminal's job has
+        )
+    try:
+        _wait_until_healthy(f"http://127.0.0.1:{dev_port}", make, log)
+        # Readiness: the app role reaches the migrated database.
+        assert _status(f"http://127.0.0.1:{dev_port}/readyz") == 200
+        os.killpg(make.pid, signal.SIGINT)  # Ctrl-C: the whole foreground group gets it
+        make.wait(timeout=60)
+    finally:
+        _stop_leftovers(make, postgres)
+
+    output = log.read_text()
+    postgres_port = int((postgres / "port").read_text())
+    announced = f"PostgreSQL 18 on 127.0.0.1:{postgres_port}, data in .postgres/ "
+    assert announced in output, output[-OUTPUT_LIMIT:]
+    assert not (postgres / "data" / "postmaster.pid").exists(), output[-OUTPUT_LIMIT:]
+    for port in (postgres_port, dev_port):  # nothing listens any more
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", port), timeout=5).close()
+
+
+def _make_traversable(path: Path) -> None:
+    """Open `path` and its parents inside the temporary directory to other users (0o755)."""
+    top = Path(tempfile.gettempdir()).resolve()
+    for directory in [path.resolve(), *path.resolve().parents]:
+        if directory == top or not directory.is_relative_to(top):
+            break
+        directory.chmod(stat.S_IMODE(directory.stat().st_mode) | 0o755)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _status(url: str) -> int | None:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            status: int = response.status
+            return status
+    except OSError:
+        return None
+
+
+def _wait_until_healthy(base_url: str, make: subprocess.Popen[bytes], log: Path) -> None:
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if make.poll() is not None:
+            pytest.fail(
+                f"make dev exited with {make.returncode}:\n{log.read_text()[-OUTPUT_LIMIT:]}"
+            )
+        if _status(f"{base_url}/healthz") == 200:
+            return
+        time.sleep(0.5)
+    pytest.fail(f"make dev did not serve /healthz:\n{log.read_text()[-OUTPUT_LIMIT:]}")
+
+
+def _stop_leftovers(make: subprocess.Popen[bytes], postgres: Path) -> None:
+    """After a failure: the job, and the database server (which runs in a session of its own)."""
+    if make.poll() is None:
+        os.killpg(make.pid, signal.SIGKILL)
+        make.wait()
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        pid = int((postgres / "data" / "postmaster.pid").read_text().split()[0])
+        os.kill(pid, signal.SIGINT)  # fast shutdown
 
 
 def _without_docker() -> str:
