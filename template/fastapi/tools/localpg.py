@@ -260,15 +260,15 @@ def run(data: Path, command: Sequence[str]) -> int:
     cluster = Cluster(data)
     password_file = cluster.base / "superuser-password"
     port = cluster.running_port()
-    started = port is None
-    if port is None:
-        cluster.install()
-        if not (cluster.data / "PG_VERSION").is_file():
-            _write_secret(password_file, secrets.token_urlsafe(32), cluster.user)
-            cluster.initdb("--auth=scram-sha-256", f"--pwfile={password_file}")
-        port = _port_for(cluster)
-        cluster.start(port)
+    ours = port is None  # else another run's server: used, and left running
     try:
+        if port is None:
+            cluster.install()
+            if not (cluster.data / "PG_VERSION").is_file():
+                _write_secret(password_file, secrets.token_urlsafe(32), cluster.user)
+                cluster.initdb("--auth=scram-sha-256", f"--pwfile={password_file}")
+            port = _port_for(cluster)
+            cluster.start(port)
         _provision(cluster, port, password_file, owner, app)
         version = (cluster.data / "PG_VERSION").read_text().strip()
         print(f"PostgreSQL {version} on 127.0.0.1:{port}, data in {data}/ "
@@ -279,7 +279,8 @@ def run(data: Path, command: Sequence[str]) -> int:
         }
         return _run_forwarding_signals(command, environment)
     finally:
-        if started:
+        # Also after a failed or interrupted start, if the server came up all the same.
+        if ours and cluster.running_port() is not None:
             cluster.stop("fast")
 
 
@@ -431,6 +432,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PostgresError as error:
         print(f"localpg: {error}", file=sys.stderr)
         return EXIT_FAILED
+    except KeyboardInterrupt:  # Ctrl-C before COMMAND started: the server is stopped already
+        return 128 + signal.SIGINT
 
 
 if __name__ == "__main__":
