@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
-import stat
 import subprocess
 import tempfile
 import time
 import tomllib
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -113,25 +113,37 @@ def test_own_test_suite_passes(
     )
 
 
+@pytest.fixture
+def checkout(project: InstalledProject, request: pytest.FixtureRequest) -> Iterator[Path]:
+    """A copy of the rendered project, without its virtual environment, that every user can
+    reach. As root, make dev's PostgreSQL runs as nobody, who must enter .postgres/. pytest's
+    temporary directories are private to root, and a chmod of them does not hold: every pytest
+    session (the project's own make test, any other one) makes their root private again."""
+    if request.node.callspec.params["project"] != "default":
+        pytest.skip("make dev runs on the default project")
+    parent = Path(tempfile.mkdtemp(prefix="make-dev-"))
+    parent.chmod(0o755)
+    path = parent / project.path.name
+    shutil.copytree(
+        project.path, path, symlinks=True, ignore=shutil.ignore_patterns(".venv", ".postgres")
+    )
+    yield path
+    shutil.rmtree(parent, ignore_errors=True)
+
+
 def test_make_dev_serves_on_a_local_postgres(
-    project: InstalledProject, request: pytest.FixtureRequest, tmp_path: Path
+    project: InstalledProject, checkout: Path, tmp_path: Path
 ) -> None:
     """The README's first command on a bare machine: no DATABASE_URL in the environment and no
     Docker. make dev starts a PostgreSQL of its own in .postgres/, migrates it and serves; Ctrl-C
     stops the server and the database."""
-    if request.node.callspec.params["project"] != "default":
-        pytest.skip("make dev runs on the default project")
-    if os.geteuid() == 0:
-        # The server runs as nobody then, who must reach .postgres/: pytest's temporary
-        # directories are private to their user (localpg says so in one line otherwise).
-        _make_traversable(project.path)
     dev_port = _free_port()
     log = tmp_path / "make-dev.log"
-    postgres = project.path / ".postgres"
+    postgres = checkout / ".postgres"
     with log.open("w") as output:
         make = subprocess.Popen(
             ["make", "dev", f"DEV_PORT={dev_port}"],
-            cwd=project.path,
+            cwd=checkout,
             env={**project.env, "PATH": _without_docker()},
             stdin=subprocess.DEVNULL,
             stdout=output,
@@ -155,15 +167,6 @@ def test_make_dev_serves_on_a_local_postgres(
     for port in (postgres_port, dev_port):  # nothing listens any more
         with pytest.raises(ConnectionRefusedError):
             socket.create_connection(("127.0.0.1", port), timeout=5).close()
-
-
-def _make_traversable(path: Path) -> None:
-    """Open `path` and its parents inside the temporary directory to other users (0o755)."""
-    top = Path(tempfile.gettempdir()).resolve()
-    for directory in [path.resolve(), *path.resolve().parents]:
-        if directory == top or not directory.is_relative_to(top):
-            break
-        directory.chmod(stat.S_IMODE(directory.stat().st_mode) | 0o755)
 
 
 def _free_port() -> int:
