@@ -120,8 +120,8 @@ class Cluster:
             os.chown(self.base, self.user.pw_uid, self.user.pw_gid)
 
     def install(self) -> None:
-        """As root: the wheel's files, linked into `base/install` where nobody reaches them
-        (relinked when the wheel changed)."""
+        """As root: the wheel's files, linked into `base/install`, where the server's user can
+        reach them (linked again when the wheel changed)."""
         if self.user is None:
             return
         package = self.wheel.parent.parent
