@@ -435,8 +435,8 @@ export interface components {
             };
         };
         /**
-         * @description The request body did not arrive within the time the server allows (a request has 15 s,
-         *     its headers 5 s of them); the server closes the connection
+         * @description The request body did not arrive within the time the server allows (by default 10 s after
+         *     the headers, which have 5 s); the server closes the connection
          */
         RequestTimeout: {
             headers: {

@@ -1,4 +1,4 @@
-"""Slow clients are dropped while others are served (headers within 5 s, a request within 15 s).
+"""Slow clients are dropped while others are served (headers within 5 s, then the body in 10 s).
 
 A client trickles its request one byte per second; the server must give up on it (close the
 connection, or answer it, e.g. 408) within the bounds below, which add slack to the server's

@@ -8,7 +8,6 @@ output.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import tomllib
 from collections.abc import Callable
@@ -18,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from tests.harness.bare import check_make_dev, reachable_copy, without_docker
 from tests.harness.commands import OUTPUT_LIMIT, ProjectCommands, find_uv, python_project_env
 from tests.harness.render import copy_answer_set, load_answer_set, selected_answer_sets
 
@@ -92,9 +92,9 @@ def test_own_test_suite_passes(
     project: InstalledProject, pg_admin_url: str, request: pytest.FixtureRequest
 ) -> None:
     if request.node.callspec.params["project"] == "default":
-        # The README's command on a bare machine: no DATABASE_URL (the harness environment
+        # The README's command on a bare machine: no TEST_DATABASE_URL (the harness environment
         # drops it) and no Docker, so the suite starts a PostgreSQL of its own.
-        project.run("make", "test", timeout=900, env={"PATH": _without_docker()})
+        project.run("make", "test", timeout=900, env=without_docker(project.env))
         return
     project.run(
         project.uv,
@@ -106,9 +106,13 @@ def test_own_test_suite_passes(
     )
 
 
-def _without_docker() -> str:
-    return os.pathsep.join(
-        directory
-        for directory in os.environ.get("PATH", "").split(os.pathsep)
-        if not (Path(directory) / "docker").exists()
-    )
+def test_make_dev_serves_on_a_local_postgres(
+    project: InstalledProject, request: pytest.FixtureRequest
+) -> None:
+    """The README's first command on a bare machine: no DATABASE_URL in the environment and no
+    Docker. make dev starts a PostgreSQL of its own in .postgres/, migrates it and serves; Ctrl-C
+    stops the server and the database."""
+    if request.node.callspec.params["project"] != "default":
+        pytest.skip("make dev runs on the default project")
+    with reachable_copy(project.path) as checkout:
+        check_make_dev(checkout, project.env)

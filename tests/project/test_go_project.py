@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import re
 import shutil
-import signal
 from typing import Any
 
 import pytest
 
-from tests.harness.bare import port_is_free, reachable_by_others, run_make_dev, without_docker
-from tests.harness.commands import OUTPUT_LIMIT, ProjectCommands, go_project_env
+from tests.harness.bare import check_make_dev, reachable_copy, without_docker
+from tests.harness.commands import ProjectCommands, go_project_env
 from tests.harness.render import copy_answer_set, load_answer_set, selected_answer_sets
 
 pytestmark = [
@@ -73,13 +72,5 @@ def test_own_test_suite_passes(
 def test_make_dev_serves_on_a_local_postgres(project: ProjectCommands) -> None:
     """`make dev` on a bare machine: creates .postgres/ with the roles and the database,
     migrates, serves with reload, and stops its PostgreSQL on Ctrl-C."""
-    reachable_by_others(project.path)
-    run = run_make_dev(project.path, without_docker(project.env), "/readyz")
-    assert run.served, f"make dev never answered /readyz:\n{run.output[-OUTPUT_LIMIT:]}"
-    # make passes Ctrl-C on by dying of it once its command has exited.
-    assert run.returncode in (0, -signal.SIGINT), f"make dev exited {run.returncode}:\n{run.output}"
-    assert "localpg:" not in run.output, run.output
-    assert "PostgreSQL 18 on 127.0.0.1:" in run.output
-    cluster = project.path / ".postgres"
-    assert not (cluster / "data" / "postmaster.pid").exists(), "PostgreSQL still runs"
-    assert port_is_free(int((cluster / "port").read_text())), "PostgreSQL's port is still taken"
+    with reachable_copy(project.path) as checkout:
+        check_make_dev(checkout, project.env)

@@ -1,8 +1,8 @@
 """The HTTP server of the service: `serve [--host H] [--port P]`, workers from WEB_CONCURRENCY.
 
-Uvicorn, with one addition: a client has 5 s to send its request headers (uvicorn has no such
-bound of its own), so a client trickling bytes cannot hold a connection forever. The rest of
-the 15 s a request may take to arrive is the body's (http_limits.py).
+Uvicorn, with one addition: a client has HEADER_READ_TIMEOUT_SECONDS (5 s) to send its request
+headers (uvicorn has no such bound of its own), so a client trickling bytes cannot hold a
+connection forever. The body then has BODY_READ_TIMEOUT_SECONDS (10 s; http_limits.py).
 """
 
 import argparse
@@ -15,7 +15,6 @@ from pydantic import ValidationError
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from .config import describe, get_settings
-from .http_limits import HEADER_READ_TIMEOUT_SECONDS
 from .logging import server_logging_config
 
 # A connection still sending its headers costs little, and it is dropped within the header
@@ -31,7 +30,10 @@ KEEP_ALIVE_SECONDS = 5
 class HeaderTimeoutProtocol(HttpToolsProtocol):
     """Uvicorn's HTTP/1.1 protocol, closing a connection whose request headers are not complete
     within HEADER_READ_TIMEOUT_SECONDS of its first byte (or of the connection, for the first
-    request). Between requests, uvicorn's keep-alive timeout closes idle connections."""
+    request). Between requests, uvicorn's keep-alive timeout closes idle connections.
+
+    Uvicorn creates it by itself in each worker process, so it reads the setting there: the
+    same environment as main's, and get_settings() is cached per process."""
 
     _headers_due: asyncio.TimerHandle | None = None
 
@@ -55,7 +57,8 @@ class HeaderTimeoutProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def _expect_headers(self) -> None:
-        self._headers_due = self.loop.call_later(HEADER_READ_TIMEOUT_SECONDS, self._headers_late)
+        timeout = get_settings().header_read_timeout_seconds
+        self._headers_due = self.loop.call_later(timeout, self._headers_late)
 
     def _headers_arrived(self) -> None:
         if self._headers_due is not None:

@@ -72,6 +72,8 @@ func TestDefaults(t *testing.T) {
 		{"RATE_LIMIT_PER_ACCOUNT", cfg.RateLimitPerAccount, Rate{10, time.Minute}},
 		{"MAX_REQUEST_BODY_BYTES", cfg.MaxRequestBodyBytes, int64(1 << 20)},
 		{"REQUEST_TIMEOUT_SECONDS", cfg.RequestTimeout, 30 * time.Second},
+		{"HEADER_READ_TIMEOUT_SECONDS", cfg.HeaderReadTimeout, 5 * time.Second},
+		{"BODY_READ_TIMEOUT_SECONDS", cfg.BodyReadTimeout, 10 * time.Second},
 		{"REFRESH_REUSE_GRACE_SECONDS", cfg.RefreshReuseGrace, 10 * time.Second},
 		{"DB_POOL_SIZE", cfg.DBPoolSize, int32(10)},
 		{"DB_CONNECT_TIMEOUT_SECONDS", cfg.DBConnectTimeout, 5 * time.Second},

@@ -307,9 +307,14 @@ func (c *Cluster) Initialized() bool {
 
 // Init creates the cluster with the superuser postgres. With a password, connections need it
 // (scram-sha-256); without, they are trusted. A throwaway cluster is created without syncing
-// to disk.
+// to disk. initdb writes next to data/ and the result is renamed into place, so an interrupted
+// Init leaves no half-made cluster behind.
 func (c *Cluster) Init(ctx context.Context, superuserPassword string, throwaway bool) error {
-	args := []string{"-D", c.data(), "-U", "postgres", "--encoding=UTF8", "--no-locale"}
+	staging := c.data() + ".initdb"
+	if err := os.RemoveAll(staging); err != nil {
+		return fmt.Errorf("localpg: %w", err)
+	}
+	args := []string{"-D", staging, "-U", "postgres", "--encoding=UTF8", "--no-locale"}
 	if superuserPassword == "" {
 		args = append(args, "--auth=trust")
 	} else {
@@ -326,7 +331,13 @@ func (c *Cluster) Init(ctx context.Context, superuserPassword string, throwaway 
 	if throwaway {
 		args = append(args, "--no-sync")
 	}
-	return c.run(ctx, "initdb", args...)
+	if err := c.run(ctx, "initdb", args...); err != nil {
+		return err
+	}
+	if err := os.Rename(staging, c.data()); err != nil {
+		return fmt.Errorf("localpg: %w", err)
+	}
+	return nil
 }
 
 // ThrowawayOptions turn durability off: a test cluster needs no crash safety.
