@@ -86,7 +86,7 @@ def _create_control_tables() -> None:
         _created_at(),
         sa.PrimaryKeyConstraint("id", name="pk_users"),
         sa.UniqueConstraint("email", name="uq_users_email"),
-        sa.CheckConstraint("email = lower(email)", name="ck_users_email_lower_case"),
+        sa.CheckConstraint("email = lower(email)", name=op.f("ck_users_email_lower_case")),
     )
     op.create_table(
         "refresh_tokens",
@@ -131,7 +131,10 @@ def _create_control_tables() -> None:
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name="fk_memberships_user_id_users", ondelete="CASCADE"
         ),
-        sa.CheckConstraint("role IN ('owner', 'admin', 'member')", name="ck_memberships_role"),
+        # op.f: the name as written; the naming convention would prefix ck_memberships_ again.
+        sa.CheckConstraint(
+            "role IN ('owner', 'admin', 'member')", name=op.f("ck_memberships_role")
+        ),
     )
     op.create_index("ix_memberships_user_id", "memberships", ["user_id"])
 

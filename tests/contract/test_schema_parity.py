@@ -1,0 +1,99 @@
+"""Both flavours create the same database schema.
+
+The schema of a tenancy model is written twice, as Alembic migrations (FastAPI) and as goose SQL
+(Go), so this test holds them together: each flavour migrates a fresh database of its own, and
+`pg_dump --schema-only` of the two must match once the names that differ by construction are
+replaced (the database and its two roles) and the migration tools' own bookkeeping tables
+(Alembic's `alembic_version`, goose's `goose_db_version`) are left out. Grants, policies,
+constraint names and indexes all count: a difference there is a difference in what the app role
+can do, or in what an error says.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import subprocess
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests.harness.postgres import candidate_bindirs
+
+from .conftest import PROJECT_DIR, installed_project
+from .flavours import FLAVOURS, selected_flavours
+from .server import Database, app_settings, create_database, drop_database
+
+BOOKKEEPING = ("public.alembic_version", "public.goose_db_version")
+
+
+def test_both_flavours_create_the_same_schema(
+    pg_admin_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    names = selected_flavours()
+    if PROJECT_DIR or len(names) < 2:
+        pytest.skip("compares every flavour; CONTRACT_FLAVOURS or CONTRACT_PROJECT_DIR narrow it")
+    dumps: dict[str, str] = {}
+    for name in names:
+        flavour = FLAVOURS[name]
+        project = installed_project(flavour, tmp_path_factory)
+        database = create_database(pg_admin_url)
+        try:
+            flavour.migrate(project, flavour.environment(app_settings(database)))
+            dumps[name] = _schema(database)
+        finally:
+            drop_database(database)
+    first, *others = names
+    for other in others:
+        diff = difflib.unified_diff(
+            dumps[first].splitlines(keepends=True),
+            dumps[other].splitlines(keepends=True),
+            fromfile=f"{first} schema",
+            tofile=f"{other} schema",
+        )
+        assert dumps[first] == dumps[other], "".join(diff)
+
+
+def _schema(database: Database) -> str:
+    """The database's schema as pg_dump writes it, with its own names replaced."""
+    admin = database.admin_url.rsplit("/", 1)[0] + "/" + database.name
+    excluded = [f"--exclude-table={table}" for table in BOOKKEEPING]
+    dump = subprocess.run(
+        [str(_pg_dump(admin)), "--schema-only", "--no-comments", *excluded, admin],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    lines = [
+        line
+        for line in dump.splitlines(keepends=True)
+        # A random key per dump, and the versions of server and client.
+        if not re.match(r"\\(un)?restrict |-- Dumped (from|by) ", line)
+    ]
+    text = "".join(lines)
+    for actual, placeholder in (
+        (database.app, "<app role>"),
+        (database.owner, "<owner role>"),
+        (database.name, "<database>"),
+    ):
+        text = re.sub(rf"\b{re.escape(actual)}\b", placeholder, text)
+    return text
+
+
+def _pg_dump(url: str) -> Path:
+    """A pg_dump at least as new as the server (an older one refuses to dump it)."""
+    with psycopg.connect(url) as conn:
+        server_major = int(str(conn.execute("SHOW server_version_num").fetchone()[0])) // 10000
+    for bindir in candidate_bindirs():
+        pg_dump = bindir / "pg_dump"
+        if not pg_dump.exists():
+            continue
+        version = subprocess.run(
+            [str(pg_dump), "--version"], capture_output=True, text=True, check=False
+        ).stdout
+        found = re.search(r"(\d+)\.", version)
+        if found and int(found.group(1)) >= server_major:
+            return pg_dump
+    pytest.fail(f"no pg_dump of PostgreSQL {server_major} or newer (set PG_BINDIR)")
