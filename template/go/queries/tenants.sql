@@ -20,13 +20,6 @@ WHERE t.id = $1 AND m.user_id = $2;
 -- name: MemberRole :one
 SELECT role FROM memberships WHERE tenant_id = $1 AND user_id = $2;
 
--- The caller's role, and the tenant set for row-level security until the transaction ends, in one
--- statement. set_config sits in the select list, so it runs only for a membership row found: a
--- non-member's transaction has no tenant and every tenant-scoped table reads as empty.
--- name: EnterTenant :one
-SELECT role, set_config('app.tenant_id', tenant_id::text, true) AS tenant
-FROM memberships WHERE tenant_id = $1 AND user_id = $2;
-
 -- name: Members :many
 SELECT m.user_id, u.email, u.full_name, m.role, m.created_at
 FROM memberships m JOIN users u ON u.id = m.user_id

@@ -81,31 +81,6 @@ func (q *Queries) DeleteMember(ctx context.Context, arg DeleteMemberParams) (int
 	return result.RowsAffected(), nil
 }
 
-const EnterTenant = `-- name: EnterTenant :one
-SELECT role, set_config('app.tenant_id', tenant_id::text, true) AS tenant
-FROM memberships WHERE tenant_id = $1 AND user_id = $2
-`
-
-type EnterTenantParams struct {
-	TenantID uuid.UUID
-	UserID   uuid.UUID
-}
-
-type EnterTenantRow struct {
-	Role   string
-	Tenant string
-}
-
-// The caller's role, and the tenant set for row-level security until the transaction ends, in one
-// statement. set_config sits in the select list, so it runs only for a membership row found: a
-// non-member's transaction has no tenant and every tenant-scoped table reads as empty.
-func (q *Queries) EnterTenant(ctx context.Context, arg EnterTenantParams) (EnterTenantRow, error) {
-	row := q.db.QueryRow(ctx, EnterTenant, arg.TenantID, arg.UserID)
-	var i EnterTenantRow
-	err := row.Scan(&i.Role, &i.Tenant)
-	return i, err
-}
-
 const LockTenant = `-- name: LockTenant :exec
 SELECT id FROM tenants WHERE id = $1 FOR UPDATE
 `
