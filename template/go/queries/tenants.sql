@@ -12,13 +12,9 @@ FROM tenants t JOIN memberships m ON m.tenant_id = t.id
 WHERE m.user_id = $1
 ORDER BY t.created_at, t.id;
 
--- name: TenantOfUser :one
-SELECT t.id, t.name, t.slug, t.created_at, m.role
-FROM tenants t JOIN memberships m ON m.tenant_id = t.id
-WHERE t.id = $1 AND m.user_id = $2;
-
--- name: MemberRole :one
-SELECT role FROM memberships WHERE tenant_id = $1 AND user_id = $2;
+-- Who may see it, and with which role, is the unit of work's to decide (postgres.InMemberTx).
+-- name: TenantByID :one
+SELECT id, name, slug, created_at FROM tenants WHERE id = $1;
 
 -- name: Members :many
 SELECT m.user_id, u.email, u.full_name, m.role, m.created_at

@@ -124,22 +124,6 @@ func (q *Queries) Member(ctx context.Context, arg MemberParams) (MemberRow, erro
 	return i, err
 }
 
-const MemberRole = `-- name: MemberRole :one
-SELECT role FROM memberships WHERE tenant_id = $1 AND user_id = $2
-`
-
-type MemberRoleParams struct {
-	TenantID uuid.UUID
-	UserID   uuid.UUID
-}
-
-func (q *Queries) MemberRole(ctx context.Context, arg MemberRoleParams) (string, error) {
-	row := q.db.QueryRow(ctx, MemberRole, arg.TenantID, arg.UserID)
-	var role string
-	err := row.Scan(&role)
-	return role, err
-}
-
 const Members = `-- name: Members :many
 SELECT m.user_id, u.email, u.full_name, m.role, m.created_at
 FROM memberships m JOIN users u ON u.id = m.user_id
@@ -181,34 +165,19 @@ func (q *Queries) Members(ctx context.Context, tenantID uuid.UUID) ([]MembersRow
 	return items, nil
 }
 
-const TenantOfUser = `-- name: TenantOfUser :one
-SELECT t.id, t.name, t.slug, t.created_at, m.role
-FROM tenants t JOIN memberships m ON m.tenant_id = t.id
-WHERE t.id = $1 AND m.user_id = $2
+const TenantByID = `-- name: TenantByID :one
+SELECT id, name, slug, created_at FROM tenants WHERE id = $1
 `
 
-type TenantOfUserParams struct {
-	ID     uuid.UUID
-	UserID uuid.UUID
-}
-
-type TenantOfUserRow struct {
-	ID        uuid.UUID
-	Name      string
-	Slug      string
-	CreatedAt time.Time
-	Role      string
-}
-
-func (q *Queries) TenantOfUser(ctx context.Context, arg TenantOfUserParams) (TenantOfUserRow, error) {
-	row := q.db.QueryRow(ctx, TenantOfUser, arg.ID, arg.UserID)
-	var i TenantOfUserRow
+// Who may see it, and with which role, is the unit of work's to decide (postgres.InMemberTx).
+func (q *Queries) TenantByID(ctx context.Context, id uuid.UUID) (Tenant, error) {
+	row := q.db.QueryRow(ctx, TenantByID, id)
+	var i Tenant
 	err := row.Scan(
 		&i.ID,
 		&i.Name,
 		&i.Slug,
 		&i.CreatedAt,
-		&i.Role,
 	)
 	return i, err
 }
