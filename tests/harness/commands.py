@@ -8,6 +8,7 @@ the test with the end of the command's output, not a traceback of this module.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -100,7 +101,19 @@ class ProjectCommands:
         if proc.returncode != 0:
             pytest.fail(
                 f"`{shown}` failed with exit code {proc.returncode} in {self.path} "
-                f"({elapsed:.1f}s):\n{proc.stdout[-OUTPUT_LIMIT:]}",
+                f"({elapsed:.1f}s):\n{_failures(proc.stdout)}{proc.stdout[-OUTPUT_LIMIT:]}",
                 pytrace=False,
             )
         return proc.stdout
+
+
+def _failures(output: str) -> str:
+    """The lines that say what failed, when a long output would push them out of the tail
+    (`go test -v`: a failing test's lines come long before the end)."""
+    lines = output.splitlines()
+    marks = [i for i, line in enumerate(lines) if re.match(r"\s*(--- FAIL|FAIL\b|panic:)", line)]
+    if not marks or len(output) <= OUTPUT_LIMIT:
+        return ""
+    shown = sorted({j for i in marks for j in range(max(0, i - 20), min(len(lines), i + 5))})
+    excerpt = "\n".join(lines[j] for j in shown)
+    return f"--- failures, 20 lines before each\n{excerpt[: OUTPUT_LIMIT // 2]}\n--- the end\n"
