@@ -162,6 +162,23 @@ async def test_admins_remove_members(api: Api, team: Team, superuser_db: AsyncEn
     expect(projects, 404)
 
 
+async def test_a_removed_member_loses_the_tenant_on_every_route(api: Api, team: Team) -> None:
+    # One membership lookup decides for the tenant routes and the tenant-scoped ones alike.
+    client, member = api.client, team.member
+    expect(await client.delete(members_url(team, member), headers=team.admin.auth), 204)
+
+    answers = [
+        await client.get(f"/api/v1/tenants/{team.tenant_id}", headers=member.auth),
+        await client.get(members_url(team), headers=member.auth),
+        await client.get("/api/v1/projects", headers=member.in_tenant(team.tenant_id)),
+    ]
+
+    assert [answer.status_code for answer in answers] == [404, 404, 404]
+    assert len({answer.json()["detail"] for answer in answers}) == 1, "one answer for strangers"
+    listed = expect(await client.get("/api/v1/tenants", headers=member.auth), 200)
+    assert team.tenant_id not in {tenant["id"] for tenant in listed["items"]}
+
+
 async def test_a_user_is_added_only_once(api: Api, team: Team) -> None:
     response = await api.client.post(
         members_url(team),

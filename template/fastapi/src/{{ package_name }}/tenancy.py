@@ -12,17 +12,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, event, func, select
+from sqlalchemy import BindParameter, ColumnElement, event, func
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from .auth.models import User
-from .auth.service import USER_GONE
 from .db import is_unavailable
-from .errors import BadRequest, NotFound, Unauthorized
+from .errors import BadRequest
 from .ids import parse_canonical_uuid
-from .tenants.models import Membership, Role
-from .tenants.service import TENANT_NOT_FOUND
+from .tenants.membership import RoleLookup
+from .tenants.models import Role
 
 TENANT_HEADER = "X-Tenant-ID"
 
@@ -40,24 +38,14 @@ class TenantContext:
     session: AsyncSession
 
 
-# Built once: constructing a statement and its cache key on every request costs more than
-# PostgreSQL takes to run it. Only the bound values change per request.
-_role = Membership.role
-_ENTER_TENANT = (
-    select(
-        _role,
-        # CASE evaluates the call only for a member: no tenant context for anyone else.
-        # is_local=true: the setting ends with the transaction, so a pooled connection never
-        # carries one request's tenant into the next.
-        case((_role.is_not(None), func.set_config("app.tenant_id", bindparam("tenant"), True))),
-    )
-    .select_from(User)
-    .outerjoin(
-        Membership,
-        and_(Membership.user_id == User.id, Membership.tenant_id == bindparam("tenant_id")),
-    )
-    .where(User.id == bindparam("user_id"))
-)
+def _set_tenant(tenant: BindParameter[str]) -> ColumnElement[str]:
+    # is_local=true: the setting ends with the transaction, so a pooled connection never
+    # carries one request's tenant into the next.
+    return func.set_config("app.tenant_id", tenant, True)
+
+
+# The one membership lookup (tenants/membership.py), also setting the tenant, for members only.
+_enter = RoleLookup(_set_tenant)
 
 
 async def enter_tenant(
@@ -69,14 +57,8 @@ async def enter_tenant(
     tenant: 404) and, for members only, the transaction-local tenant setting.
     """
     tenant_id = _parse_tenant_header(header_values)
-    parameters = {"tenant": str(tenant_id), "tenant_id": tenant_id, "user_id": user_id}
-    row = (await session.execute(_ENTER_TENANT, parameters)).first()
-    if row is None:
-        raise Unauthorized(USER_GONE)
-    member_role: Role | None = row[0]
-    if member_role is None:
-        raise NotFound(TENANT_NOT_FOUND)
-    return TenantContext(tenant_id=tenant_id, user_id=user_id, role=member_role, session=session)
+    role = await _enter(session, tenant_id, user_id)
+    return TenantContext(tenant_id=tenant_id, user_id=user_id, role=role, session=session)
 
 
 def _parse_tenant_header(values: Sequence[str]) -> uuid.UUID:

@@ -29,23 +29,8 @@ async def list_tenants_of(session: AsyncSession, user_id: UUID) -> Sequence[tupl
     return result.all()
 
 
-async def get_tenant_of(
-    session: AsyncSession, tenant_id: UUID, user_id: UUID
-) -> tuple[Tenant, Role] | None:
-    result = await session.execute(
-        select(Tenant, Membership.role)
-        .join(Membership, Membership.tenant_id == Tenant.id)
-        .where(Tenant.id == tenant_id, Membership.user_id == user_id)
-    )
-    return result.one_or_none()
-
-
-async def role_of(session: AsyncSession, tenant_id: UUID, user_id: UUID) -> Role | None:
-    return await session.scalar(
-        select(Membership.role).where(
-            Membership.tenant_id == tenant_id, Membership.user_id == user_id
-        )
-    )
+async def get_tenant(session: AsyncSession, tenant_id: UUID) -> Tenant | None:
+    return await session.get(Tenant, tenant_id)
 
 
 async def lock_tenant(session: AsyncSession, tenant_id: UUID) -> None:

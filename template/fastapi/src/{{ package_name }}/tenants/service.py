@@ -10,6 +10,7 @@ from ..auth.models import User
 from ..db import DuplicateError
 from ..errors import Conflict, Forbidden, NotFound
 from . import repository
+from .membership import TENANT_NOT_FOUND, member_role
 from .models import Membership, Role, Tenant
 from .schemas import (
     MemberCreate,
@@ -20,9 +21,6 @@ from .schemas import (
     TenantList,
     TenantPublic,
 )
-
-# One answer for "no such tenant" and "not yours", so ids of other tenants reveal nothing.
-TENANT_NOT_FOUND = "No tenant with this id exists among the tenants you belong to."
 
 
 async def create_tenant(
@@ -42,10 +40,10 @@ async def list_tenants(session: AsyncSession, user_id: UUID) -> TenantList:
 
 
 async def get_tenant(session: AsyncSession, user_id: UUID, tenant_id: UUID) -> TenantPublic:
-    row = await repository.get_tenant_of(session, tenant_id, user_id)
-    if row is None:
+    role = await member_role(session, tenant_id, user_id)
+    tenant = await repository.get_tenant(session, tenant_id)
+    if tenant is None:  # deleted since the membership was read
         raise NotFound(TENANT_NOT_FOUND)
-    tenant, role = row
     return _tenant(tenant, role)
 
 
@@ -96,14 +94,6 @@ async def remove_member(
             raise Forbidden("Only owners can remove an owner.")
         await _ensure_another_owner(session, tenant_id)
     await repository.delete_membership(session, membership)
-
-
-async def member_role(session: AsyncSession, tenant_id: UUID, user_id: UUID) -> Role:
-    """The user's role in the tenant; NotFound when the user is not a member."""
-    role = await repository.role_of(session, tenant_id, user_id)
-    if role is None:
-        raise NotFound(TENANT_NOT_FOUND)
-    return role
 
 
 async def _locked_manager_role(session: AsyncSession, tenant_id: UUID, user_id: UUID) -> Role:
