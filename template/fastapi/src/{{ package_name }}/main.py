@@ -10,10 +10,11 @@ from .contract import contract_router, load_contract
 from .db import connect
 from .errors import exception_handlers
 from .http_limits import RequestBodyLimitMiddleware, RequestTimeoutMiddleware
+from .isolation import IsolationModel, verify_isolation
+from .isolation.shared_schema import SharedSchema
 from .logging import configure_logging
 from .middleware import RequestIdMiddleware
 from .rate_limits import RateLimits
-from .tenancy import guard_isolation, verify_isolation
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -25,13 +26,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Everything bound to the event loop is made here, in the loop that serves requests.
         database = connect(settings)
-        guard_isolation(database.engine)
+        isolation: IsolationModel = SharedSchema()
+        isolation.guard(database.engine)
         hashing = HashingBudget(
             settings.password_hash_concurrency, settings.password_hash_max_waiting
         )
         try:
             await verify_isolation(database.engine)
             app.state.database = database
+            app.state.isolation = isolation
             app.state.hashing = hashing
             app.state.rate_limits = RateLimits(settings)
             yield

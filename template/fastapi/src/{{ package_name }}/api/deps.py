@@ -15,6 +15,7 @@ from ..auth.tokens import verify_access_token
 from ..config import Settings
 from ..db import Database
 from ..errors import Unauthorized, UnprocessableContent
+from ..isolation import IsolationModel
 from ..rate_limits import RateLimits
 from ..tenancy import TENANT_HEADER, TenantContext, enter_tenant
 
@@ -41,10 +42,16 @@ async def _rate_limits(request: Request) -> RateLimits:
     return limits
 
 
+async def _isolation(request: Request) -> IsolationModel:
+    isolation: IsolationModel = request.app.state.isolation
+    return isolation
+
+
 SettingsDep = Annotated[Settings, Depends(_settings)]
 DatabaseDep = Annotated[Database, Depends(_database)]
 HashingDep = Annotated[HashingBudget, Depends(_hashing)]
 RateLimitsDep = Annotated[RateLimits, Depends(_rate_limits)]
+IsolationDep = Annotated[IsolationModel, Depends(_isolation)]
 
 
 async def limit_by_address(request: Request, limits: RateLimitsDep) -> None:
@@ -102,11 +109,10 @@ CurrentUser = Annotated[User, Depends(_current_user)]
 
 
 async def _tenant_scope(
-    request: Request, user_id: TokenSubject, session: SessionDep
+    request: Request, user_id: TokenSubject, session: SessionDep, isolation: IsolationDep
 ) -> TenantContext:
     # Every value of the header, not the first: a repeated header is refused, never guessed at.
-    # Then the caller's row, membership and the tenant context in one query (see enter_tenant).
-    scope = await enter_tenant(session, user_id, request.headers.getlist(TENANT_HEADER))
+    scope = await enter_tenant(session, isolation, user_id, request.headers.getlist(TENANT_HEADER))
     request.state.tenant_id = str(scope.tenant_id)  # for the access log
     return scope
 

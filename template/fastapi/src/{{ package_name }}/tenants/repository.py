@@ -10,7 +10,10 @@ from .models import Membership, Role, Tenant
 
 
 async def add_tenant(session: AsyncSession, tenant: Tenant, owner_id: UUID) -> Membership:
-    """Insert the tenant with its first owner; DuplicateError when the slug is taken."""
+    """Insert the tenant with its first owner; DuplicateError when the slug is taken.
+
+    The rows every isolation model keeps for a tenant; provision a tenant through the model
+    (IsolationModel.provision), which adds whatever else it keeps per tenant."""
     session.add(tenant)
     await flush_unique(session)
     owner = Membership(tenant_id=tenant.id, user_id=owner_id, role=Role.OWNER)

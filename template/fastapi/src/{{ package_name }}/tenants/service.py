@@ -9,6 +9,7 @@ from ..auth import repository as users
 from ..auth.models import User
 from ..db import DuplicateError
 from ..errors import Conflict, Forbidden, NotFound
+from ..isolation import IsolationModel
 from . import repository
 from .membership import TENANT_NOT_FOUND, member_role
 from .models import Membership, Role, Tenant
@@ -24,11 +25,11 @@ from .schemas import (
 
 
 async def create_tenant(
-    session: AsyncSession, user_id: UUID, payload: TenantCreate
+    session: AsyncSession, isolation: IsolationModel, user_id: UUID, payload: TenantCreate
 ) -> TenantPublic:
     tenant = Tenant(name=payload.name, slug=payload.slug)
     try:
-        owner = await repository.add_tenant(session, tenant, owner_id=user_id)
+        owner = await isolation.provision(session, tenant, owner_id=user_id)
     except DuplicateError:
         raise Conflict("Another tenant already uses this slug.") from None
     return _tenant(tenant, owner.role)

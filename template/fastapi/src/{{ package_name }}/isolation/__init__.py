@@ -1,0 +1,69 @@
+"""How tenants are kept apart: the interface every isolation model implements.
+
+A model decides how a transaction is bound to its tenant, what provisioning a tenant creates,
+and which database roles would defeat it. The tenant unit of work (tenancy.py), the routers,
+services and repositories depend only on IsolationModel, so they stay the same whichever model
+the service uses; the model itself is chosen once, in main.py.
+"""
+
+import logging
+from typing import Protocol
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from ..db import is_unavailable
+from ..tenants.models import Membership, Role, Tenant
+
+logger = logging.getLogger(__name__)
+
+
+class IsolationBypassed(RuntimeError):
+    """The database role could reach across tenants, so the service refuses to use it."""
+
+
+class IsolationModel(Protocol):
+    """What differs between isolation models; one module of this package implements it."""
+
+    async def bind(self, session: AsyncSession, tenant_id: UUID, user_id: UUID) -> Role:
+        """Bind the session's transaction to the tenant, for a member of it: the member's role.
+
+        Unauthorized when the user no longer exists, NotFound when the user is not a member of
+        the tenant (or there is no such tenant); the transaction is then bound to no tenant.
+        The binding ends with the transaction, so a pooled connection never carries it into
+        another request.
+        """
+        ...
+
+    async def provision(self, session: AsyncSession, tenant: Tenant, owner_id: UUID) -> Membership:
+        """Create the tenant, with its first owner, in the session's transaction: everything
+        the model keeps per tenant is created with it, or nothing when the transaction rolls
+        back. DuplicateError when the tenant's slug is taken."""
+        ...
+
+    def guard(self, engine: AsyncEngine) -> None:
+        """Check the role of every connection the engine opens, before its first use, and
+        refuse (IsolationBypassed) one through which tenants would not be isolated.
+
+        Checked per connection rather than once at start-up: a service that started while its
+        database was down (or a worker restarted during an outage) must not skip the check, and
+        a role altered later is caught as its new connections open.
+        """
+        ...
+
+
+async def verify_isolation(engine: AsyncEngine) -> None:
+    """At start-up: refuse to start (IsolationBypassed) as a role that bypasses tenant
+    isolation, by opening one connection of an engine the model guards. A database that cannot
+    be reached yet is no reason to exit: the service starts, answers 503 until it can, and the
+    guard checks each connection as it opens."""
+    try:
+        async with engine.connect():
+            pass
+    except Exception as error:
+        if not is_unavailable(error):
+            raise
+        logger.warning(
+            "database unreachable at start-up; answering 503 until it is reachable",
+            extra={"error": type(error).__name__},
+        )
