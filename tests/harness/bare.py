@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from tests.harness.commands import OUTPUT_LIMIT
+from tests.harness.postgres import free_port
 
 
 def without_docker(env: dict[str, str]) -> dict[str, str]:
@@ -50,13 +51,6 @@ def reachable_copy(project: Path) -> Iterator[Path]:
         yield path
     finally:
         shutil.rmtree(parent, ignore_errors=True)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def check_make_dev(project: Path, env: dict[str, str], timeout: float = 600) -> str:

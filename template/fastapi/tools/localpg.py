@@ -331,19 +331,24 @@ def _provision(cluster: Cluster, port: int, password_file: Path, owner: Login, a
 
 
 def _run_forwarding_signals(command: Sequence[str], environment: dict[str, str]) -> int:
-    """Run `command`, passing SIGINT and SIGTERM on to it, and return its exit code (128 + the
-    signal's number when a signal ended it, as a shell reports it)."""
+    """Run `command` in a process group of its own, passing SIGINT and SIGTERM on to that
+    group, and return its exit code (128 + the signal's number when a signal ended it, as a
+    shell reports it). Its own group: a terminal's Ctrl-C reaches it once, from here, not
+    twice (uvicorn takes a second SIGINT as "exit without finishing requests")."""
     children: list[subprocess.Popen[bytes]] = []
 
     def forward(signum: int, _frame: FrameType | None) -> None:
         for child in children:
-            child.send_signal(signum)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(child.pid, signum)
 
     handled = (signal.SIGINT, signal.SIGTERM)
     previous = {signum: signal.signal(signum, forward) for signum in handled}
     try:
         try:
-            children.append(subprocess.Popen(command, env=environment))  # noqa: S603 - the user's
+            children.append(
+                subprocess.Popen(command, env=environment, process_group=0)  # noqa: S603
+            )
         except OSError as error:
             print(f"localpg: cannot run {command[0]}: {error.strerror}", file=sys.stderr)
             return EXIT_NOT_RUN
