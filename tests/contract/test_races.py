@@ -92,6 +92,49 @@ def test_concurrent_idempotent_creates_make_one_project(
     assert len(api.list_all_projects(owner, target)) == 1
 
 
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_concurrent_creates_of_one_slug_make_one_tenant(
+    api: ApiClient, new_client: NewClient, round_: int
+) -> None:
+    founders = [api.new_account("founder") for _ in range(RACERS)]
+    slug = unique("t")
+
+    responses = race(
+        RACERS,
+        new_client,
+        lambda client, i: client.post(
+            "/api/v1/tenants", headers=founders[i].auth, json={"name": slug, "slug": slug}
+        ),
+    )
+
+    statuses = Counter(r.status_code for r in responses)
+    assert statuses == {201: 1, 409: RACERS - 1}, statuses
+    tenant = next(r for r in responses if r.status_code == 201).json()["id"]
+    # A lost provisioning leaves nothing: no founder but the winner belongs to any tenant.
+    belonging = [
+        [t["id"] for t in api.get("/api/v1/tenants", headers=founder.auth).json()["items"]]
+        for founder in founders
+    ]
+    assert sorted(belonging) == sorted([[tenant]] + [[]] * (RACERS - 1)), belonging
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_concurrent_adds_of_one_member_make_one_membership(
+    api: ApiClient, new_client: NewClient, owner: Account, round_: int
+) -> None:
+    target = api.new_tenant(owner)["id"]
+    newcomer = api.new_account("newcomer")
+
+    responses = race(
+        RACERS, new_client, lambda client, i: client.add_member(owner, target, newcomer.email)
+    )
+
+    statuses = Counter(r.status_code for r in responses)
+    assert statuses == {201: 1, 409: RACERS - 1}, statuses
+    listing = api.get(f"/api/v1/tenants/{target}/members", headers=owner.auth).json()["items"]
+    assert [m["user_id"] for m in listing].count(newcomer.id) == 1
+
+
 def members_url(tenant: str, account: Account) -> str:
     return f"/api/v1/tenants/{tenant}/members/{account.id}"
 
