@@ -166,11 +166,14 @@ def pgbench(
     password: str,
     database: str,
     variables: dict[str, str],
+    protocol: str = "prepared",
 ) -> Sample:
+    """protocol: "prepared" (named, cached statements, as the drivers do by default), or
+    "extended" (unnamed ones, parsed per execution) for a service that caches none."""
     command = [
         binary,
         "--no-vacuum",
-        "--protocol=prepared",  # as the drivers do: named, cached prepared statements
+        f"--protocol={protocol}",
         f"--client={connections}",
         f"--jobs={threads_for(connections)}",
         f"--time={max(1, round(seconds))}",

@@ -104,8 +104,13 @@ class FastAPIRelease(Release):
         )
 
     def migrate(self, project: Path, env: Mapping[str, str]) -> None:
-        # alembic is a runtime dependency: the image migrates with the same environment.
-        run([str(project / ".venv" / "bin" / "alembic"), "upgrade", "head"], cwd=project, env=env)
+        # As the image migrates, with the same environment: its `migrate` script, or Alembic for
+        # a baseline rendered before there was one.
+        scripts = project / ".venv" / "bin"
+        if (scripts / "migrate").exists():
+            run([str(scripts / "migrate")], cwd=project, env=env)
+        else:
+            run([str(scripts / "alembic"), "upgrade", "head"], cwd=project, env=env)
 
     def command(self, project: Path, port: int) -> list[str]:
         command = _with_address(dockerfile_cmd(project), port)
@@ -148,6 +153,6 @@ class GoRelease(Release):
 def releases(template: Path = TEMPLATE_ROOT, label: str = "") -> dict[str, Release]:
     recipes: dict[str, type[Release]] = {"fastapi": FastAPIRelease, "go": GoRelease}
     return {
-        name: recipes.get(name, Release)(flavour, template, label)
+        name: recipes.get(flavour.framework, Release)(flavour, template, label)
         for name, flavour in FLAVOURS.items()
     }

@@ -393,7 +393,7 @@ def bench_flavour(
                             seconds=options.duration, host=app.hostname or "127.0.0.1",
                             port=app.port or 5432, user=app.username or "",
                             password=app.password or "", database=database.name,
-                            variables=variables,
+                            variables=variables, protocol=pgbench_protocol(release),
                         )  # fmt: skip
                         cell.pgbench.append(ceiling)
                         label = ENDPOINT_LABELS[endpoint]
@@ -454,6 +454,13 @@ def login_flood(
         f" logins {logins.rps:.0f}/s, {logins.non_2xx} non-2xx of {logins.requests}"
     )
     return result
+
+
+def pgbench_protocol(release: Release) -> str:
+    """How pgbench sends the statements: as the service does. Under schema_per_tenant the
+    service caches no statement (each is planned for its tenant's schema), and pgbench's
+    prepared mode would parse a pipeline's reads before its first statement sets the path."""
+    return "extended" if release.flavour.tenancy == "schema_per_tenant" else "prepared"
 
 
 def _analyze(admin_url: str, database: Database) -> None:

@@ -33,7 +33,14 @@ from tests.harness.render import TEMPLATE_ROOT, load_answer_set
 
 from .client import ApiClient
 from .conformance import Contract
-from .flavours import FLAVOURS, Flavour, read_answers, selected_flavours
+from .flavours import (
+    FLAVOURS,
+    Flavour,
+    full_matrix,
+    read_answers,
+    selected_flavours,
+    tenancy_models,
+)
 from .server import Database, ServerProcess, deployed, role_password
 
 ANSWER_SET = os.environ.get("CONTRACT_ANSWER_SET", "default")
@@ -210,12 +217,18 @@ def api(server: ServerProcess, contract: Contract) -> Iterator[ApiClient]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """`direct_only` tests leave the pgbouncer route out (deselected, not skipped)."""
+    """`direct_only` tests leave the pgbouncer route out (deselected, not skipped), and so do the
+    combinations outside CI's slice unless MATRIX=full (see flavours.full_matrix)."""
     keep, drop = [], []
+    default_tenancy = tenancy_models()[0]
     for item in items:
         callspec = getattr(item, "callspec", None)
-        pooled = callspec is not None and callspec.params.get("route") == "pgbouncer"
-        (drop if pooled and item.get_closest_marker("direct_only") else keep).append(item)
+        params = callspec.params if callspec is not None else {}
+        pooled = params.get("route") == "pgbouncer"
+        flavour = FLAVOURS.get(str(params.get("flavour", "")))
+        sliced = flavour is not None and flavour.tenancy != default_tenancy and not full_matrix()
+        left_out = pooled and (sliced or item.get_closest_marker("direct_only") is not None)
+        (drop if left_out else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

@@ -14,15 +14,18 @@ import os
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
-from typing import ClassVar, Protocol
+from typing import Protocol
 
 import yaml
 
 from tests.harness.pythons import uv_python_request
+from tests.harness.render import choice_values, questions
 
 
 class Flavour(Protocol):
-    name: str
+    name: str  # "fastapi", "go-schema_per_tenant": the framework, and the tenancy unless default
+    framework: str
+    tenancy: str
     answers: Mapping[str, str]  # copier answers selecting this flavour, over the answer set
 
     def install(self, project: Path) -> None:
@@ -72,9 +75,24 @@ def read_answers(project: Path) -> dict[str, str]:
     return yaml.safe_load((project / ".copier-answers.yml").read_text())
 
 
+def tenancy_models() -> list[str]:
+    """The tenancy question's values, the default first: every flavour is run with each."""
+    spec = questions()["tenancy"]
+    values = choice_values(spec)
+    return sorted(values, key=lambda value: value != spec["default"])
+
+
+def combination_name(framework: str, tenancy: str) -> str:
+    return framework if tenancy == tenancy_models()[0] else f"{framework}-{tenancy}"
+
+
 class FastAPIFlavour:
-    name = "fastapi"
-    answers: ClassVar[Mapping[str, str]] = {"framework": "fastapi"}
+    framework = "fastapi"
+
+    def __init__(self, tenancy: str) -> None:
+        self.tenancy = tenancy
+        self.name = combination_name(self.framework, tenancy)
+        self.answers = {"framework": self.framework, "tenancy": tenancy}
 
     def environment(self, settings: Mapping[str, str]) -> dict[str, str]:
         return base_environment() | dict(settings)
@@ -85,7 +103,7 @@ class FastAPIFlavour:
         run(["uv", "sync", "--locked", "--python", python], cwd=project, env=base_environment())
 
     def migrate(self, project: Path, env: Mapping[str, str]) -> None:
-        run(["uv", "run", "--no-sync", "alembic", "upgrade", "head"], cwd=project, env=env)
+        run(["uv", "run", "--no-sync", "migrate"], cwd=project, env=env)
 
     def server_command(self, project: Path, port: int, workers: int | None = None) -> list[str]:
         # The project's own server script, as its Dockerfile CMD runs it; it reads its worker
@@ -104,9 +122,13 @@ class GoFlavour:
     combination and every run after the first reuses them.
     """
 
-    name = "go"
-    answers: ClassVar[Mapping[str, str]] = {"framework": "go", "orm": "sqlc"}
+    framework = "go"
     binary = Path("bin") / "server"
+
+    def __init__(self, tenancy: str) -> None:
+        self.tenancy = tenancy
+        self.name = combination_name(self.framework, tenancy)
+        self.answers = {"framework": self.framework, "orm": "sqlc", "tenancy": tenancy}
 
     def environment(self, settings: Mapping[str, str]) -> dict[str, str]:
         return base_environment() | dict(settings)
@@ -128,13 +150,25 @@ class GoFlavour:
         return [str(project / self.binary), "serve", "-addr", f"127.0.0.1:{port}"]
 
 
+# Every framework with every tenancy model ("fastapi", "fastapi-schema_per_tenant", "go", ...).
 FLAVOURS: dict[str, Flavour] = {
-    flavour.name: flavour for flavour in (FastAPIFlavour(), GoFlavour())
+    flavour.name: flavour
+    for flavour_type in (FastAPIFlavour, GoFlavour)
+    for tenancy in tenancy_models()
+    for flavour in (flavour_type(tenancy),)
 }
 
 
+def full_matrix() -> bool:
+    """MATRIX=full runs every combination on every route, the fault suite included. Without it
+    (CI's slice), combinations of a tenancy model other than the default run the contract suite
+    on the direct route only: the rendered projects' own suites test them behind PgBouncer."""
+    return os.environ.get("MATRIX", "") == "full"
+
+
 def selected_flavours() -> list[str]:
-    """CONTRACT_FLAVOURS=fastapi,go narrows the run; by default every registered flavour runs."""
+    """CONTRACT_FLAVOURS=fastapi,go-schema_per_tenant narrows the run; by default every
+    registered flavour (framework x tenancy) runs."""
     wanted = os.environ.get("CONTRACT_FLAVOURS")
     if not wanted:
         return list(FLAVOURS)

@@ -1,4 +1,4 @@
-"""Both flavours create the same database schema.
+"""Both flavours create the same database schema, for each tenancy model.
 
 The schema of a tenancy model is written twice, as Alembic migrations (FastAPI) and as goose SQL
 (Go), so this test holds them together: each flavour migrates a fresh database of its own, and
@@ -6,7 +6,8 @@ The schema of a tenancy model is written twice, as Alembic migrations (FastAPI) 
 replaced (the database and its two roles) and the migration tools' own bookkeeping tables
 (Alembic's `alembic_version`, goose's `goose_db_version`) are left out. Grants, policies,
 constraint names and indexes all count: a difference there is a difference in what the app role
-can do, or in what an error says.
+can do, or in what an error says. A model that keeps tables per tenant gets one tenant,
+provisioned as the service provisions one, so the tenant's own schema is compared too.
 """
 
 from __future__ import annotations
@@ -22,16 +23,21 @@ import pytest
 from tests.harness.postgres import candidate_bindirs
 
 from .conftest import PROJECT_DIR, installed_project
-from .flavours import FLAVOURS, selected_flavours
+from .flavours import FLAVOURS, selected_flavours, tenancy_models
 from .server import Database, app_settings, create_database, drop_database
 
 BOOKKEEPING = ("public.alembic_version", "public.goose_db_version")
 
 
+# A tenant with a fixed id, so its schema has the same name in every flavour's database.
+TENANT_ID = "01960000-0000-7000-8000-000000000001"
+
+
+@pytest.mark.parametrize("tenancy", tenancy_models())
 def test_both_flavours_create_the_same_schema(
-    pg_admin_url: str, tmp_path_factory: pytest.TempPathFactory
+    tenancy: str, pg_admin_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    names = selected_flavours()
+    names = [name for name in selected_flavours() if FLAVOURS[name].tenancy == tenancy]
     if PROJECT_DIR or len(names) < 2:
         pytest.skip("compares every flavour; CONTRACT_FLAVOURS or CONTRACT_PROJECT_DIR narrow it")
     dumps: dict[str, str] = {}
@@ -41,6 +47,7 @@ def test_both_flavours_create_the_same_schema(
         database = create_database(pg_admin_url)
         try:
             flavour.migrate(project, flavour.environment(app_settings(database)))
+            _add_tenant(database)
             dumps[name] = _schema(database)
         finally:
             drop_database(database)
@@ -53,6 +60,19 @@ def test_both_flavours_create_the_same_schema(
             tofile=f"{other} schema",
         )
         assert dumps[first] == dumps[other], "".join(diff)
+
+
+def _add_tenant(database: Database) -> None:
+    """One tenant, as the owner: its row, and its own schema where the model keeps one."""
+    with psycopg.connect(database.owner_url) as conn:
+        conn.execute(
+            "INSERT INTO tenants (id, name, slug) VALUES (%s, 'Parity', 'parity')", (TENANT_ID,)
+        )
+        provision = conn.execute(
+            "SELECT to_regprocedure('tenancy.provision_tenant(uuid)') IS NOT NULL"
+        ).fetchone()
+        if provision is not None and provision[0]:
+            conn.execute("SELECT tenancy.provision_tenant(%s)", (TENANT_ID,))
 
 
 def _schema(database: Database) -> str:

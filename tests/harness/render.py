@@ -133,10 +133,16 @@ class RenderCase:
 
 
 def selected_answer_sets(variable: str, default: list[str]) -> list[str]:
-    """The answer sets named in the environment variable (comma-separated), else default;
-    an unknown name fails at collection, not after a slow render."""
+    """The answer sets named in the environment variable (comma-separated), else every answer
+    set with MATRIX=full, else default; an unknown name fails at collection, not after a slow
+    render."""
     requested = os.environ.get(variable)
-    names = [n.strip() for n in requested.split(",") if n.strip()] if requested else default
+    if requested:
+        names = [n.strip() for n in requested.split(",") if n.strip()]
+    elif os.environ.get("MATRIX", "") == "full":
+        names = answer_set_names()
+    else:
+        names = default
     for name in names:
         load_answer_set(name)
     return names

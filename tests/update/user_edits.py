@@ -65,6 +65,8 @@ VERSION_CONTRACT = """  /version:
                     type: string
 """
 
+RLS_NOTE = "\n\nOur auditors read this file: one test per policy, named after it."
+
 ARCHIVED_MIGRATION = '''"""Projects can be archived.
 
 Revision ID: 0002
@@ -124,6 +126,14 @@ def fastapi_edits(project: Path, answers: dict[str, Any]) -> list[tuple[str, str
         "refresh_token_ttl_seconds: int = Field(default=2_592_000, gt=0)",
         "refresh_token_ttl_seconds: int = Field(default=1_209_600, gt=0)",
     )
+    # A note in the row-level security tests, which 0.3.0 moved to tests/test_shared_schema.py
+    # (copier.yml _migrations carries the edit there).
+    rls_tests = project / "tests" / "test_row_level_security.py"
+    if not rls_tests.exists():
+        rls_tests = project / "tests" / "test_shared_schema.py"
+    replace_once(
+        rls_tests, "the policies would not bind.", f"the policies would not bind.{RLS_NOTE}"
+    )
     # A new Alembic migration, and the model column it adds.
     (project / "migrations" / "versions" / "0002_project_archived_at.py").write_text(
         ARCHIVED_MIGRATION
@@ -134,6 +144,7 @@ def fastapi_edits(project: Path, answers: dict[str, Any]) -> list[tuple[str, str
         "    archived_at: Mapped[datetime | None]\n",
     )
     return [
+        ("tests/test_shared_schema.py", RLS_NOTE.strip()),
         (f"{pkg}/version/router.py", 'SERVICE_VERSION = "2025.1"'),
         (f"{pkg}/api/router.py", "api_router.include_router(version_router)"),
         (f"{pkg}/api/router.py", "from ..version.router import router as version_router"),

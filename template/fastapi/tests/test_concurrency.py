@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .api import Account, Api, Team, expect
-from .database import scalar
+from .database import scalar, tenant_table
 
 PROJECTS = "/api/v1/projects"
 ROUNDS = 5
@@ -105,7 +105,8 @@ async def test_concurrent_repeats_of_an_idempotency_key_create_one_project(
         assert statuses(responses) == {201: 6}
         assert len({response.json()["id"] for response in responses}) == 1
         assert len({response.headers["Location"] for response in responses}) == 1
-    count = await scalar(superuser_db, "SELECT count(*) FROM projects")
+    projects = tenant_table(team.tenant_id, "projects")
+    count = await scalar(superuser_db, f"SELECT count(*) FROM {projects}")
     assert count == ROUNDS
 
 

@@ -3,12 +3,6 @@ with DATABASE_POOLER=transaction and two worker processes, every operation works
 stay isolated. Skipped when pgbouncer is not installed."""
 
 import contextlib
-import os
-import pwd
-import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -20,9 +14,9 @@ from sqlalchemy import URL
 
 from .api import PASSWORD, unique
 from .database import ThrowawayDatabase
-from .server import free_port, serving
+from .pgbouncer import PGBOUNCER, running_pgbouncer
+from .server import serving
 
-PGBOUNCER = shutil.which("pgbouncer") or shutil.which("pgbouncer", path="/usr/sbin")
 pytestmark = pytest.mark.skipif(PGBOUNCER is None, reason="pgbouncer is not installed")
 
 
@@ -30,58 +24,10 @@ pytestmark = pytest.mark.skipif(PGBOUNCER is None, reason="pgbouncer is not inst
 def pgbouncer(
     migrated: ThrowawayDatabase, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[URL]:
-    """The app role's URL through a PgBouncer in transaction mode with a small server pool, so
-    that clients keep landing on each other's server connections."""
-    directory = tmp_path_factory.mktemp("pgbouncer")
-    directory.chmod(0o755)
-    app = migrated.app_url
-    port = free_port()
-    (directory / "users.txt").write_text(f'"{app.username}" "{app.password}"\n')
-    (directory / "pgbouncer.ini").write_text(
-        f"[databases]\n{app.database} = host={app.host} port={app.port} dbname={app.database}\n"
-        "[pgbouncer]\n"
-        f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
-        f"auth_type = md5\nauth_file = {directory / 'users.txt'}\n"
-        "pool_mode = transaction\ndefault_pool_size = 3\nmax_client_conn = 500\n"
-    )
-    for name in ("users.txt", "pgbouncer.ini"):
-        (directory / name).chmod(0o644)
-    # PgBouncer refuses to run as root; it can drop to another user itself.
-    user = ["-u", "nobody"] if os.geteuid() == 0 and _user_exists("nobody") else []
-    process = subprocess.Popen(  # noqa: S603 - a fixed binary with our own configuration
-        [str(PGBOUNCER), *user, str(directory / "pgbouncer.ini")],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        _wait_for_port(port, process)
-        yield app.set(host="127.0.0.1", port=port)
-    finally:
-        process.terminate()
-        process.communicate(timeout=10)
-
-
-def _user_exists(name: str) -> bool:
-    try:
-        pwd.getpwnam(name)
-    except KeyError:
-        return False
-    return True
-
-
-def _wait_for_port(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            output = process.stdout.read().decode() if process.stdout else ""
-            raise RuntimeError(f"pgbouncer exited: {output}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        except OSError:
-            time.sleep(0.1)
-        else:
-            return
-    raise RuntimeError("pgbouncer did not start listening")
+    with running_pgbouncer(
+        migrated.app_url, tmp_path_factory.mktemp("pgbouncer"), pool_size=3
+    ) as url:
+        yield url
 
 
 def journey(base_url: str, round_: int) -> list[int]:

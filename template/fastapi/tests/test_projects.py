@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .api import Account, Api, Team, expect
-from .database import fetch, scalar
+from .database import fetch, scalar, tenant_table
 
 PROJECTS = "/api/v1/projects"
 
@@ -142,7 +142,10 @@ async def test_if_match_with_a_stale_etag_fails_and_changes_nothing(
     )
 
     expect(response, 412)
-    name = await scalar(superuser_db, "SELECT name FROM projects WHERE id = :id", id=project["id"])
+    projects = tenant_table(team.tenant_id, "projects")
+    name = await scalar(
+        superuser_db, f"SELECT name FROM {projects} WHERE id = :id", id=project["id"]
+    )
     assert name == "Gemini"
 
 
@@ -167,7 +170,8 @@ async def test_members_cannot_delete_projects(
     )
 
     expect(response, 403)
-    assert await scalar(superuser_db, "SELECT count(*) FROM projects") == 1
+    projects = tenant_table(team.tenant_id, "projects")
+    assert await scalar(superuser_db, f"SELECT count(*) FROM {projects}") == 1
 
 
 async def test_an_unknown_project_is_not_found(api: Api, team: Team) -> None:
@@ -295,7 +299,8 @@ async def test_a_repeated_idempotency_key_replays_the_first_response(
     assert (again.status_code, again.json()) == (first.status_code, first.json())
     assert again.headers["Location"] == first.headers["Location"]
     assert again.headers["ETag"] == first.headers["ETag"]
-    assert await scalar(superuser_db, "SELECT count(*) FROM projects") == 1
+    projects = tenant_table(team.tenant_id, "projects")
+    assert await scalar(superuser_db, f"SELECT count(*) FROM {projects}") == 1
 
 
 async def test_an_idempotency_key_reused_with_another_body_is_rejected(
@@ -307,7 +312,8 @@ async def test_an_idempotency_key_reused_with_another_body_is_rejected(
     response = await api.client.post(PROJECTS, headers=headers, json={"name": "Gemini"})
 
     expect(response, 422)
-    names = await fetch(superuser_db, "SELECT name FROM projects")
+    projects = tenant_table(team.tenant_id, "projects")
+    names = await fetch(superuser_db, f"SELECT name FROM {projects}")
     assert [row.name for row in names] == ["Apollo"]
 
 

@@ -1,5 +1,5 @@
--- Every query names the tenant: the planner uses the tenant-leading keys, and row-level security
--- backs it up.
+-- Every query names the tenant: the planner uses the tenant-leading keys, and the isolation model
+-- (the transaction's tenant binding) backs it up.
 
 -- name: CreateProject :one
 INSERT INTO projects (tenant_id, id, name, description) VALUES ($1, $2, $3, $4)

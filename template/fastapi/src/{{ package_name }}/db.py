@@ -67,19 +67,22 @@ def _unique_statement_name() -> str:
     return f"__asyncpg_{uuid.uuid4().hex}__"
 
 
-def connect_args(settings: DatabaseSettings) -> dict[str, Any]:
+def connect_args(settings: DatabaseSettings, *, statement_cache: bool = True) -> dict[str, Any]:
     """asyncpg's connection options. No server settings (such as statement_timeout): a
-    transaction pooler refuses unknown start-up parameters."""
+    transaction pooler refuses unknown start-up parameters. statement_cache=False turns the
+    statement caches off, for an isolation model under which one SQL text reads tables whose
+    shape differs between tenants."""
     args: dict[str, Any] = {
         "timeout": settings.db_connect_timeout_seconds,
         # Client-side: asyncpg cancels the statement and raises TimeoutError when it is due.
         "command_timeout": settings.db_statement_timeout_seconds,
     }
-    if settings.database_pooler == "transaction":
+    if settings.database_pooler == "transaction" or not statement_cache:
         # A transaction pooler gives each transaction whichever server connection is free, so a
         # statement prepared in one transaction may be missing (or a name taken) in the next:
         # no statement caches, and names no other client can collide with (SQLAlchemy's
-        # documented PgBouncer recipe).
+        # documented PgBouncer recipe). Without caches, a statement is also planned afresh
+        # for whichever tables the transaction's search_path names.
         args |= {
             "statement_cache_size": 0,
             "prepared_statement_cache_size": 0,
@@ -88,7 +91,7 @@ def connect_args(settings: DatabaseSettings) -> dict[str, Any]:
     return args
 
 
-def connect(settings: DatabaseSettings) -> Database:
+def connect(settings: DatabaseSettings, *, statement_cache: bool = True) -> Database:
     # One pool per process (each server worker builds its own in the lifespan). Parameters are
     # never logged or put into exception messages: they carry emails and password hashes.
     engine = create_async_engine(
@@ -101,7 +104,7 @@ def connect(settings: DatabaseSettings) -> Database:
         # idle ping below) instead of every connection in turn idling past it.
         pool_use_lifo=True,
         hide_parameters=True,
-        connect_args=connect_args(settings),
+        connect_args=connect_args(settings, statement_cache=statement_cache),
     )
     event.listen(engine.sync_engine.pool, "checkout", _check_alive)
     event.listen(engine.sync_engine.pool, "checkin", _note_idle_since)

@@ -46,6 +46,36 @@ func TestLoad(t *testing.T) {
 	}
 }
 
+func TestLoadMigration(t *testing.T) {
+	urls := map[string]string{"DATABASE_URL": "postgresql://app@db/x", "MIGRATION_DATABASE_URL": "postgresql://owner@db/x"}
+	for _, tt := range []struct {
+		parallelism string
+		want        int
+		refuses     bool
+	}{
+		{parallelism: "", want: 4},
+		{parallelism: "1", want: 1},
+		{parallelism: "16", want: 16},
+		{parallelism: "0", refuses: true},
+		{parallelism: "-1", refuses: true},
+		{parallelism: "many", refuses: true},
+	} {
+		t.Run("MIGRATE_PARALLELISM="+tt.parallelism, func(t *testing.T) {
+			env := map[string]string{"MIGRATE_PARALLELISM": tt.parallelism}
+			for k, v := range urls {
+				env[k] = v
+			}
+			m, err := LoadMigration(func(key string) string { return env[key] })
+			switch {
+			case tt.refuses && (err == nil || !strings.Contains(err.Error(), "MIGRATE_PARALLELISM")):
+				t.Fatalf("got %v, want a refusal naming MIGRATE_PARALLELISM", err)
+			case !tt.refuses && (err != nil || m.Parallelism != tt.want):
+				t.Fatalf("got %d, %v; want %d", m.Parallelism, err, tt.want)
+			}
+		})
+	}
+}
+
 // environment is a JWT secret that passes, and the given variables over it.
 func environment(values map[string]string) func(string) string {
 	return func(key string) string {

@@ -7,11 +7,14 @@ the service uses; the model itself is chosen once, in main.py.
 """
 
 import logging
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from ..config import DatabaseSettings
 from ..db import is_unavailable
 from ..tenants.models import Membership, Role, Tenant
 
@@ -22,8 +25,39 @@ class IsolationBypassed(RuntimeError):
     """The database role could reach across tenants, so the service refuses to use it."""
 
 
+@dataclass(frozen=True, slots=True)
+class TenantFailure:
+    """A tenant that `migrate` could not bring up to date; it stays at its previous version."""
+
+    tenant_id: UUID
+    slug: str
+    error: str
+
+
+@dataclass(slots=True)
+class FleetReport:
+    """What `migrate` did to the tenants: how many it upgraded, found current, or failed on."""
+
+    tenants: int = 0
+    upgraded: int = 0
+    current: int = 0
+    failed: list[TenantFailure] = field(default_factory=list)
+
+
+class FleetProgress(Protocol):
+    """Told about each tenant as `migrate` finishes with it."""
+
+    def __call__(self, report: FleetReport, slug: str, applied: int | None) -> None:
+        """applied: migrations applied to the tenant (0: it was current), None: it failed."""
+        ...
+
+
 class IsolationModel(Protocol):
     """What differs between isolation models; one module of this package implements it."""
+
+    statement_cache: bool
+    """Whether connections may cache prepared statements: not when one SQL text can read
+    tables whose shape differs between tenants."""
 
     async def bind(self, session: AsyncSession, tenant_id: UUID, user_id: UUID) -> Role:
         """Bind the session's transaction to the tenant, for a member of it: the member's role.
@@ -49,6 +83,13 @@ class IsolationModel(Protocol):
         database was down (or a worker restarted during an outage) must not skip the check, and
         a role altered later is caught as its new connections open.
         """
+        ...
+
+    async def migrate_tenants(
+        self, settings: DatabaseSettings, migrations: Path, progress: FleetProgress
+    ) -> FleetReport:
+        """After the shared schema is at head: bring what each tenant has of its own up to date,
+        as the owner role (MIGRATION_DATABASE_URL). migrations: the project's migrations/."""
         ...
 
 

@@ -6,6 +6,7 @@ Queries still filter by tenant_id themselves (the planner uses the tenant-leadin
 distributed database would route by it); the policies make a forgotten filter harmless.
 """
 
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -13,10 +14,11 @@ from sqlalchemy import BindParameter, ColumnElement, event, func
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from ..config import DatabaseSettings
 from ..tenants import repository
 from ..tenants.membership import RoleLookup
 from ..tenants.models import Membership, Role, Tenant
-from . import IsolationBypassed, IsolationModel
+from . import FleetProgress, FleetReport, IsolationBypassed, IsolationModel
 
 
 def _set_tenant(tenant: BindParameter[str]) -> ColumnElement[str]:
@@ -26,6 +28,9 @@ def _set_tenant(tenant: BindParameter[str]) -> ColumnElement[str]:
 
 
 class SharedSchema(IsolationModel):
+    # Every tenant reads the same tables, so a cached statement fits them all.
+    statement_cache = True
+
     def __init__(self) -> None:
         self._enter = RoleLookup(_set_tenant)
 
@@ -41,6 +46,13 @@ class SharedSchema(IsolationModel):
     def guard(self, engine: AsyncEngine) -> None:
         # One catalog query per connection.
         event.listen(engine.sync_engine, "connect", _refuse_bypassing_role)
+
+    async def migrate_tenants(
+        self, settings: DatabaseSettings, migrations: Path, progress: FleetProgress
+    ) -> FleetReport:
+        # A tenant has nothing of its own: its rows live in the shared tables, which the
+        # shared migrations have just upgraded.
+        return FleetReport()
 
 
 # The role the service connects as must be subject to row-level security: not a superuser, not

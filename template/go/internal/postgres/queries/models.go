@@ -10,45 +10,6 @@ import (
 	"github.com/google/uuid"
 )
 
-type IdempotencyKey struct {
-	TenantID        uuid.UUID
-	UserID          uuid.UUID
-	Key             string
-	RequestHash     string
-	StatusCode      int32
-	ResponseBody    []byte
-	ResponseHeaders []byte
-	CreatedAt       time.Time
-}
-
-type Membership struct {
-	TenantID  uuid.UUID
-	UserID    uuid.UUID
-	Role      string
-	CreatedAt time.Time
-}
-
-type Project struct {
-	TenantID    uuid.UUID
-	ID          uuid.UUID
-	Name        string
-	Description *string
-	Version     int32
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
-}
-
-type RefreshToken struct {
-	ID        uuid.UUID
-	UserID    uuid.UUID
-	FamilyID  uuid.UUID
-	TokenHash string
-	ExpiresAt time.Time
-	UsedAt    *time.Time
-	RevokedAt *time.Time
-	CreatedAt time.Time
-}
-
 type Tenant struct {
 	ID        uuid.UUID
 	Name      string

@@ -34,8 +34,8 @@ type CreateProjectRow struct {
 	UpdatedAt   time.Time
 }
 
-// Every query names the tenant: the planner uses the tenant-leading keys, and row-level security
-// backs it up.
+// Every query names the tenant: the planner uses the tenant-leading keys, and the isolation model
+// (the transaction's tenant binding) backs it up.
 func (q *Queries) CreateProject(ctx context.Context, arg CreateProjectParams) (CreateProjectRow, error) {
 	row := q.db.QueryRow(ctx, CreateProject,
 		arg.TenantID,
