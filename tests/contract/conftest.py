@@ -218,7 +218,8 @@ def api(server: ServerProcess, contract: Contract) -> Iterator[ApiClient]:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """`direct_only` tests leave the pgbouncer route out (deselected, not skipped), and so do the
-    combinations outside CI's slice unless MATRIX=full (see flavours.full_matrix)."""
+    combinations outside CI's slice unless MATRIX=full (see flavours.full_matrix); outside it
+    too, `tenancy_independent` tests run for the default tenancy model only."""
     keep, drop = [], []
     default_tenancy = tenancy_models()[0]
     for item in items:
@@ -227,7 +228,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         pooled = params.get("route") == "pgbouncer"
         flavour = FLAVOURS.get(str(params.get("flavour", "")))
         sliced = flavour is not None and flavour.tenancy != default_tenancy and not full_matrix()
-        left_out = pooled and (sliced or item.get_closest_marker("direct_only") is not None)
+        left_out = (pooled and (sliced or item.get_closest_marker("direct_only") is not None)) or (
+            sliced and item.get_closest_marker("tenancy_independent") is not None
+        )
         (drop if left_out else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)

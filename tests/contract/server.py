@@ -36,6 +36,8 @@ class Database:
     app: str
     owner_url: str  # runs migrations, owns every object
     app_url: str  # serves requests: LOGIN NOSUPERUSER NOBYPASSRLS, owns nothing
+    provisioner: str
+    provisioner_url: str  # CREATEDB: creates and owns the tenant databases of database_per_tenant
 
 
 def _url(admin_url: str, user: str, password: str, database: str) -> str:
@@ -49,7 +51,9 @@ def _url(admin_url: str, user: str, password: str, database: str) -> str:
 def create_database(admin_url: str) -> Database:
     suffix = secrets.token_hex(4)
     name, owner, app = f"contract_{suffix}", f"contract_{suffix}_owner", f"contract_{suffix}_app"
+    provisioner = f"contract_{suffix}_provisioner"
     owner_password, app_password = secrets.token_hex(16), secrets.token_hex(16)
+    provisioner_password = secrets.token_hex(16)
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(
             sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {}").format(
@@ -60,6 +64,11 @@ def create_database(admin_url: str) -> Database:
             sql.SQL(
                 "CREATE ROLE {} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE PASSWORD {}"
             ).format(sql.Identifier(app), sql.Literal(app_password))
+        )
+        conn.execute(
+            sql.SQL("CREATE ROLE {} LOGIN NOSUPERUSER CREATEDB NOCREATEROLE PASSWORD {}").format(
+                sql.Identifier(provisioner), sql.Literal(provisioner_password)
+            )
         )
         conn.execute(
             sql.SQL("CREATE DATABASE {} OWNER {}").format(
@@ -73,15 +82,24 @@ def create_database(admin_url: str) -> Database:
         app=app,
         owner_url=_url(admin_url, owner, owner_password, name),
         app_url=_url(admin_url, app, app_password, name),
+        provisioner=provisioner,
+        provisioner_url=_url(admin_url, provisioner, provisioner_password, name),
     )
 
 
 def drop_database(database: Database) -> None:
     with psycopg.connect(database.admin_url, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database.name))
-        )
-        for role in (database.app, database.owner):
+        # The control database, and the tenant databases of database_per_tenant.
+        tenant_databases = conn.execute(
+            "SELECT datname FROM pg_database WHERE datdba = "
+            "(SELECT oid FROM pg_roles WHERE rolname = %s)",
+            (database.provisioner,),
+        ).fetchall()
+        for (name,) in [(database.name,), *tenant_databases]:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+        for role in (database.app, database.owner, database.provisioner):
             conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
 
 
@@ -96,6 +114,8 @@ def app_settings(database: Database) -> dict[str, str]:
         "ENVIRONMENT": "development",
         "DATABASE_URL": database.app_url,
         "MIGRATION_DATABASE_URL": database.owner_url,
+        # Read under database_per_tenant only.
+        "PROVISION_DATABASE_URL": database.provisioner_url,
         "JWT_SECRET": secrets.token_urlsafe(48),
         "DOCS_ENABLED": "true",
         "LOG_LEVEL": "INFO",

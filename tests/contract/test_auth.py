@@ -6,7 +6,7 @@ import pytest
 
 from .client import PASSWORD, ApiClient, unique_email
 
-pytestmark = pytest.mark.contract
+pytestmark = [pytest.mark.contract, pytest.mark.tenancy_independent]
 
 
 def pointers(response) -> set[str]:

@@ -16,7 +16,7 @@ from .conformance import PROBLEM_MEDIA_TYPE, PROBLEM_TITLES
 from .rawhttp import RawResponse, chunked, send_while_reading
 from .server import ServerProcess
 
-pytestmark = [pytest.mark.contract, pytest.mark.direct_only]
+pytestmark = [pytest.mark.contract, pytest.mark.direct_only, pytest.mark.tenancy_independent]
 
 LIMIT = 1024 * 1024
 OVERSIZED = 2 * 1024 * 1024

@@ -14,7 +14,7 @@ import pytest
 from .client import Account, ApiClient, unique, unique_email
 from .conformance import PROBLEM_MEDIA_TYPE, ConformanceError, Contract
 
-pytestmark = pytest.mark.contract
+pytestmark = [pytest.mark.contract, pytest.mark.tenancy_independent]
 
 POINTER_PREFIXES = ("/body", "/query", "/header", "/path")
 

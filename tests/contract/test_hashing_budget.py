@@ -25,7 +25,7 @@ from .problems import assert_problem, plain_client, retry_after
 from .races import race
 from .server import ServerProcess
 
-pytestmark = [pytest.mark.contract, pytest.mark.direct_only]
+pytestmark = [pytest.mark.contract, pytest.mark.direct_only, pytest.mark.tenancy_independent]
 
 FLOOD = 64
 RSS_GROWTH_BOUND = 200 * 1024 * 1024

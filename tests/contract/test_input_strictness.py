@@ -14,7 +14,7 @@ import pytest
 
 from .client import Account, ApiClient
 
-pytestmark = pytest.mark.contract
+pytestmark = [pytest.mark.contract, pytest.mark.tenancy_independent]
 
 PROJECTS = "/api/v1/projects"
 

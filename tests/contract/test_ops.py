@@ -6,7 +6,7 @@ import pytest
 
 from .client import ApiClient
 
-pytestmark = pytest.mark.contract
+pytestmark = [pytest.mark.contract, pytest.mark.tenancy_independent]
 
 
 @pytest.mark.parametrize("path", ["/healthz", "/readyz"])

@@ -14,7 +14,7 @@ import pytest
 from .client import ApiClient
 from .problems import assert_problem
 
-pytestmark = pytest.mark.contract
+pytestmark = [pytest.mark.contract, pytest.mark.tenancy_independent]
 
 
 @pytest.fixture(scope="module")

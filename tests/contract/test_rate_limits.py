@@ -19,7 +19,7 @@ from .conftest import Launch
 from .problems import assert_problem, plain_client, retry_after
 from .server import ServerProcess
 
-pytestmark = [pytest.mark.contract, pytest.mark.direct_only]
+pytestmark = [pytest.mark.contract, pytest.mark.direct_only, pytest.mark.tenancy_independent]
 
 PER_ADDRESS = 5
 PER_ACCOUNT = 3

@@ -17,7 +17,7 @@ from .client import Account, ApiClient
 from .conformance import Contract
 from .conftest import Launch
 
-pytestmark = pytest.mark.contract
+pytestmark = [pytest.mark.contract, pytest.mark.tenancy_independent]
 
 GRACE_SECONDS = 2  # server.app_settings
 

@@ -32,7 +32,7 @@ from .server import (
     run_until_exit,
 )
 
-pytestmark = pytest.mark.contract
+pytestmark = [pytest.mark.contract, pytest.mark.tenancy_independent]
 
 EXIT_TIMEOUT = 60.0  # seconds; a refusing server exits long before (uv run included)
 

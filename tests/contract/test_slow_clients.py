@@ -16,7 +16,7 @@ import pytest
 from .rawhttp import Trickle, connect, trickle
 from .server import ServerProcess
 
-pytestmark = [pytest.mark.contract, pytest.mark.direct_only]
+pytestmark = [pytest.mark.contract, pytest.mark.direct_only, pytest.mark.tenancy_independent]
 
 HEADER_BOUND = 10.0  # seconds; the server's header timeout is 5 s
 BODY_BOUND = 20.0  # seconds; the server's whole-request timeout is 15 s

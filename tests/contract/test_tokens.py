@@ -16,7 +16,7 @@ import pytest
 
 from .client import Account, ApiClient
 
-pytestmark = pytest.mark.contract
+pytestmark = [pytest.mark.contract, pytest.mark.tenancy_independent]
 
 ME = "/api/v1/users/me"
 

@@ -24,7 +24,7 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("go") is None, reason="Go is not installed"),
 ]
 
-# "go-custom" takes the other tenancy model (and another module path).
+# "go-custom" takes database_per_tenant (and another module path).
 SLOW_ANSWER_SETS = ["go", "go-custom"]
 
 

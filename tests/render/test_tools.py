@@ -117,7 +117,11 @@ def test_compose_gives_each_service_only_the_secrets_it_needs(rendered: Rendered
     services = _compose_config(rendered)["services"]
     app, migrate = services["app"]["environment"], services["migrate"]["environment"]
     assert "MIGRATION_DATABASE_URL" not in app, "the app must not get the owner's URL"
-    assert set(migrate) == {"ENVIRONMENT", "LOG_LEVEL", "DATABASE_URL", "MIGRATION_DATABASE_URL"}
+    # The two roles' URLs; under database_per_tenant also the provisioning role's, which owns
+    # the tenant databases that migrate upgrades.
+    base = {"ENVIRONMENT", "LOG_LEVEL", "DATABASE_URL", "MIGRATION_DATABASE_URL"}
+    tenants = {"PROVISION_DATABASE_URL", "MIGRATE_PARALLELISM"}
+    assert base <= set(migrate) <= base | tenants
     assert "JWT_SECRET" in app
 
 

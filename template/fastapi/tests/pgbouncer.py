@@ -21,7 +21,8 @@ PGBOUNCER = shutil.which("pgbouncer") or shutil.which("pgbouncer", path="/usr/sb
 @contextlib.contextmanager
 def running_pgbouncer(app: URL, directory: Path, *, pool_size: int) -> Iterator[URL]:
     """The app role's URL through a PgBouncer in transaction mode holding at most pool_size
-    server connections, so that clients keep landing on each other's server connections."""
+    server connections (per database), so that clients keep landing on each other's server
+    connections. Every database of the server is forwarded (a `*` fallback entry)."""
     if PGBOUNCER is None:
         msg = "pgbouncer is not installed"
         raise RuntimeError(msg)
@@ -29,7 +30,7 @@ def running_pgbouncer(app: URL, directory: Path, *, pool_size: int) -> Iterator[
     port = free_port()
     (directory / "users.txt").write_text(f'"{app.username}" "{app.password}"\n')
     (directory / "pgbouncer.ini").write_text(
-        f"[databases]\n{app.database} = host={app.host} port={app.port} dbname={app.database}\n"
+        f"[databases]\n* = host={app.host} port={app.port}\n"
         "[pgbouncer]\n"
         f"listen_addr = 127.0.0.1\nlisten_port = {port}\nunix_socket_dir =\n"
         f"auth_type = md5\nauth_file = {directory / 'users.txt'}\n"

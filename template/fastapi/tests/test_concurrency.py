@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .api import Account, Api, Team, expect
-from .database import scalar, tenant_table
+from .database import scalar, tenant_rows, tenant_table
 
 PROJECTS = "/api/v1/projects"
 ROUNDS = 5
@@ -106,7 +106,8 @@ async def test_concurrent_repeats_of_an_idempotency_key_create_one_project(
         assert len({response.json()["id"] for response in responses}) == 1
         assert len({response.headers["Location"] for response in responses}) == 1
     projects = tenant_table(team.tenant_id, "projects")
-    count = await scalar(superuser_db, f"SELECT count(*) FROM {projects}")
+    async with tenant_rows(superuser_db, team.tenant_id) as tenant_db:
+        count = await scalar(tenant_db, f"SELECT count(*) FROM {projects}")
     assert count == ROUNDS
 
 

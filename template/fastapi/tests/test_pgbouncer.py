@@ -78,8 +78,10 @@ def journey(base_url: str, round_: int) -> list[int]:
     return failures
 
 
-def test_the_service_works_behind_a_transaction_pooler(pgbouncer: URL, tmp_path: Path) -> None:
-    settings = {
+def test_the_service_works_behind_a_transaction_pooler(
+    pgbouncer: URL, migrated: ThrowawayDatabase, tmp_path: Path
+) -> None:
+    settings = migrated.service_environment() | {
         "DATABASE_URL": pgbouncer.render_as_string(hide_password=False),
         "DATABASE_POOLER": "transaction",
         "WEB_CONCURRENCY": "2",

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .api import Account, Api, Team, expect
-from .database import fetch, scalar, tenant_table
+from .database import fetch, scalar, tenant_rows, tenant_table
 
 PROJECTS = "/api/v1/projects"
 
@@ -143,9 +143,10 @@ async def test_if_match_with_a_stale_etag_fails_and_changes_nothing(
 
     expect(response, 412)
     projects = tenant_table(team.tenant_id, "projects")
-    name = await scalar(
-        superuser_db, f"SELECT name FROM {projects} WHERE id = :id", id=project["id"]
-    )
+    async with tenant_rows(superuser_db, team.tenant_id) as tenant_db:
+        name = await scalar(
+            tenant_db, f"SELECT name FROM {projects} WHERE id = :id", id=project["id"]
+        )
     assert name == "Gemini"
 
 
@@ -171,7 +172,8 @@ async def test_members_cannot_delete_projects(
 
     expect(response, 403)
     projects = tenant_table(team.tenant_id, "projects")
-    assert await scalar(superuser_db, f"SELECT count(*) FROM {projects}") == 1
+    async with tenant_rows(superuser_db, team.tenant_id) as tenant_db:
+        assert await scalar(tenant_db, f"SELECT count(*) FROM {projects}") == 1
 
 
 async def test_an_unknown_project_is_not_found(api: Api, team: Team) -> None:
@@ -300,7 +302,8 @@ async def test_a_repeated_idempotency_key_replays_the_first_response(
     assert again.headers["Location"] == first.headers["Location"]
     assert again.headers["ETag"] == first.headers["ETag"]
     projects = tenant_table(team.tenant_id, "projects")
-    assert await scalar(superuser_db, f"SELECT count(*) FROM {projects}") == 1
+    async with tenant_rows(superuser_db, team.tenant_id) as tenant_db:
+        assert await scalar(tenant_db, f"SELECT count(*) FROM {projects}") == 1
 
 
 async def test_an_idempotency_key_reused_with_another_body_is_rejected(
@@ -313,7 +316,8 @@ async def test_an_idempotency_key_reused_with_another_body_is_rejected(
 
     expect(response, 422)
     projects = tenant_table(team.tenant_id, "projects")
-    names = await fetch(superuser_db, f"SELECT name FROM {projects}")
+    async with tenant_rows(superuser_db, team.tenant_id) as tenant_db:
+        names = await fetch(tenant_db, f"SELECT name FROM {projects}")
     assert [row.name for row in names] == ["Apollo"]
 
 

@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .api import PASSWORD, Account, Api, Team, client_for, expect
-from .database import ThrowawayDatabase, execute, scalar, tenant_table
+from .database import ThrowawayDatabase, execute, scalar, tenant_rows, tenant_table
 
 ME = "/api/v1/users/me"
 WRONG_SECRET = "another-secret-that-is-long-enough-for-hs256"
@@ -194,18 +194,19 @@ async def test_conflicts_reveal_no_database_internals(api: Api, team: Team) -> N
 
 
 async def test_an_unexpected_error_reveals_nothing_but_its_request_id(
-    app: FastAPI, team: Team, owner_db: AsyncEngine, migrated: ThrowawayDatabase
+    app: FastAPI, team: Team, superuser_db: AsyncEngine, migrated: ThrowawayDatabase
 ) -> None:
     # Break the database under the service: the app role loses its grant on projects.
     projects = tenant_table(team.tenant_id, "projects")
-    await execute(owner_db, f"REVOKE SELECT ON {projects} FROM {migrated.app_role}")
-    try:
-        async with client_for(app, raise_app_exceptions=False) as client:
-            response = await client.get(
-                "/api/v1/projects", headers=team.owner.in_tenant(team.tenant_id)
-            )
-    finally:
-        await execute(owner_db, f"GRANT SELECT ON {projects} TO {migrated.app_role}")
+    async with tenant_rows(superuser_db, team.tenant_id) as tenant_db:
+        await execute(tenant_db, f"REVOKE SELECT ON {projects} FROM {migrated.app_role}")
+        try:
+            async with client_for(app, raise_app_exceptions=False) as client:
+                response = await client.get(
+                    "/api/v1/projects", headers=team.owner.in_tenant(team.tenant_id)
+                )
+        finally:
+            await execute(tenant_db, f"GRANT SELECT ON {projects} TO {migrated.app_role}")
 
     problem = expect(response, 500)
     assert response.headers["content-type"] == "application/problem+json"
@@ -229,24 +230,27 @@ async def test_a_duplicate_registration_logs_neither_the_email_nor_the_hash(
 
 
 async def test_a_database_error_is_logged_by_sqlstate_and_constraint_only(
-    app: FastAPI, team: Team, owner_db: AsyncEngine, caplog: pytest.LogCaptureFixture
+    app: FastAPI, team: Team, superuser_db: AsyncEngine, caplog: pytest.LogCaptureFixture
 ) -> None:
     # A rule the service does not know about, broken by a value the log must not repeat.
     projects = tenant_table(team.tenant_id, "projects")
-    await execute(
-        owner_db,
-        f"ALTER TABLE {projects} ADD CONSTRAINT ck_projects_not_secret "
-        "CHECK (name <> 'top-secret')",
-    )
-    try:
-        async with client_for(app, raise_app_exceptions=False) as client:
-            response = await client.post(
-                "/api/v1/projects",
-                headers=team.owner.in_tenant(team.tenant_id),
-                json={"name": "top-secret", "description": "classified@example.com"},
+    async with tenant_rows(superuser_db, team.tenant_id) as tenant_db:
+        await execute(
+            tenant_db,
+            f"ALTER TABLE {projects} ADD CONSTRAINT ck_projects_not_secret "
+            "CHECK (name <> 'top-secret')",
+        )
+        try:
+            async with client_for(app, raise_app_exceptions=False) as client:
+                response = await client.post(
+                    "/api/v1/projects",
+                    headers=team.owner.in_tenant(team.tenant_id),
+                    json={"name": "top-secret", "description": "classified@example.com"},
+                )
+        finally:
+            await execute(
+                tenant_db, f"ALTER TABLE {projects} DROP CONSTRAINT ck_projects_not_secret"
             )
-    finally:
-        await execute(owner_db, f"ALTER TABLE {projects} DROP CONSTRAINT ck_projects_not_secret")
 
     expect(response, 500)
     (record,) = [record for record in caplog.records if record.getMessage() == "database error"]

@@ -24,8 +24,7 @@ SLACK = 1.5
 
 @pytest.fixture(scope="module")
 def settings(migrated: ThrowawayDatabase) -> dict[str, str]:
-    return {
-        "DATABASE_URL": migrated.app_url.render_as_string(hide_password=False),
+    return migrated.service_environment() | {
         "JWT_SECRET": "server-test-" + "x" * 40,
         "LOG_LEVEL": "WARNING",
         "HEADER_READ_TIMEOUT_SECONDS": str(HEADERS_WITHIN),

@@ -5,10 +5,11 @@ no system PostgreSQL and no Docker needed).
 
 is what `make dev` runs. It starts the cluster in DIR (`.postgres` by default, created on first
 use), makes the owner role, the app role and the database of MIGRATION_DATABASE_URL and
-DATABASE_URL exist with the passwords those URLs hold, runs COMMAND with both URLs pointing at
-it, and stops the cluster when COMMAND ends. The data stays in DIR; `rm -rf .postgres` (with
-make dev stopped) starts over. `throwaway_postgres()` is the test suite's server instead: a
-fresh cluster in a temporary directory, durability off, deleted at the end.
+DATABASE_URL (and the provisioning role of PROVISION_DATABASE_URL, when set) exist with the
+passwords those URLs hold, runs COMMAND with the URLs pointing at it, and stops the cluster when
+COMMAND ends. The data stays in DIR; `rm -rf .postgres` (with make dev stopped) starts over.
+`throwaway_postgres()` is the test suite's server instead: a fresh cluster in a temporary
+directory, durability off, deleted at the end.
 
 PostgreSQL refuses to run as root. As root (a container, a CI runner), the server runs as
 `nobody`, from links to the wheel's files inside the cluster's directory, since that user cannot
@@ -72,6 +73,15 @@ SELECT format('CREATE DATABASE %I OWNER %I', :'database', :'owner')
   WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'database') \gexec
 REVOKE ALL ON DATABASE :"database" FROM PUBLIC;
 GRANT CONNECT ON DATABASE :"database" TO :"app";
+\getenv provisioner LOCALPG_PROVISIONER
+\if :{?provisioner}
+\getenv provisioner_password LOCALPG_PROVISIONER_PASSWORD
+SELECT format('CREATE ROLE %I', :'provisioner')
+  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'provisioner') \gexec
+ALTER ROLE :"provisioner" LOGIN NOSUPERUSER CREATEDB NOCREATEROLE NOBYPASSRLS
+  PASSWORD :'provisioner_password';
+GRANT CONNECT ON DATABASE :"database" TO :"provisioner";
+\endif
 """
 
 
@@ -257,6 +267,12 @@ def run(data: Path, command: Sequence[str]) -> int:
         "MIGRATION_DATABASE_URL", "the owner role's URL, with the database it owns"
     )
     app = Login.from_environment("DATABASE_URL", "the app role's URL")
+    # A project whose tenants have databases of their own has a role that creates them.
+    provisioner = (
+        Login.from_environment("PROVISION_DATABASE_URL", "the provisioning role's URL")
+        if os.environ.get("PROVISION_DATABASE_URL")
+        else None
+    )
     cluster = Cluster(data)
     password_file = cluster.base / "superuser-password"
     port = cluster.running_port()
@@ -269,7 +285,7 @@ def run(data: Path, command: Sequence[str]) -> int:
                 cluster.initdb("--auth=scram-sha-256", f"--pwfile={password_file}")
             port = _port_for(cluster)
             cluster.start(port)
-        _provision(cluster, port, password_file, owner, app)
+        _provision(cluster, port, password_file, owner, app, provisioner)
         version = (cluster.data / "PG_VERSION").read_text().strip()
         print(f"PostgreSQL {version} on 127.0.0.1:{port}, data in {data}/ "
               f"(rm -rf {data} to start over)", flush=True)  # fmt: skip
@@ -277,6 +293,8 @@ def run(data: Path, command: Sequence[str]) -> int:
             "DATABASE_URL": app.at(port),
             "MIGRATION_DATABASE_URL": owner.at(port),
         }
+        if provisioner is not None:
+            environment["PROVISION_DATABASE_URL"] = provisioner.at(port)
         return _run_forwarding_signals(command, environment)
     finally:
         # Also after a failed or interrupted start, if the server came up all the same.
@@ -301,7 +319,14 @@ def _port_for(cluster: Cluster) -> int:
     return port
 
 
-def _provision(cluster: Cluster, port: int, password_file: Path, owner: Login, app: Login) -> None:
+def _provision(
+    cluster: Cluster,
+    port: int,
+    password_file: Path,
+    owner: Login,
+    app: Login,
+    provisioner: Login | None,
+) -> None:
     try:
         password = password_file.read_text().strip()
     except OSError:
@@ -317,6 +342,11 @@ def _provision(cluster: Cluster, port: int, password_file: Path, owner: Login, a
         "LOCALPG_APP_PASSWORD": app.password,
         "LOCALPG_DATABASE": owner.database,
     }
+    if provisioner is not None:
+        values |= {
+            "LOCALPG_PROVISIONER": provisioner.user,
+            "LOCALPG_PROVISIONER_PASSWORD": provisioner.password,
+        }
     result = subprocess.run(  # noqa: S603 - the wheel's psql, our own arguments
         psql + connection,
         input=PROVISION,

@@ -55,7 +55,7 @@ class Database:
     sessions: async_sessionmaker[AsyncSession]
 
 
-def async_url(url: str) -> URL:
+def async_url(url: str | URL) -> URL:
     """The URL with the asyncpg driver, so plain postgresql:// URLs work everywhere."""
     parsed = make_url(url)
     if parsed.drivername in {"postgres", "postgresql"}:
@@ -92,12 +92,32 @@ def connect_args(settings: DatabaseSettings, *, statement_cache: bool = True) ->
 
 
 def connect(settings: DatabaseSettings, *, statement_cache: bool = True) -> Database:
-    # One pool per process (each server worker builds its own in the lifespan). Parameters are
-    # never logged or put into exception messages: they carry emails and password hashes.
-    engine = create_async_engine(
-        async_url(settings.database_url),
+    # One pool per process (each server worker builds its own in the lifespan).
+    engine = create_engine(
+        settings.database_url,
+        settings,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
+        statement_cache=statement_cache,
+    )
+    # Async code cannot lazy-load expired attributes, so keep them readable after a commit.
+    return Database(engine, async_sessionmaker(engine, expire_on_commit=False))
+
+
+def create_engine(
+    url: str | URL,
+    settings: DatabaseSettings,
+    *,
+    pool_size: int,
+    max_overflow: int,
+    statement_cache: bool = True,
+) -> AsyncEngine:
+    """An engine of the service's pool settings. Parameters are never logged or put into
+    exception messages: they carry emails and password hashes."""
+    engine = create_async_engine(
+        async_url(url),
+        pool_size=pool_size,
+        max_overflow=max_overflow,
         pool_timeout=settings.db_pool_timeout_seconds,
         pool_recycle=POOL_RECYCLE_SECONDS,
         # Most recently used first: under light load a few connections stay warm (and skip the
@@ -108,8 +128,7 @@ def connect(settings: DatabaseSettings, *, statement_cache: bool = True) -> Data
     )
     event.listen(engine.sync_engine.pool, "checkout", _check_alive)
     event.listen(engine.sync_engine.pool, "checkin", _note_idle_since)
-    # Async code cannot lazy-load expired attributes, so keep them readable after a commit.
-    return Database(engine, async_sessionmaker(engine, expire_on_commit=False))
+    return engine
 
 
 def _note_idle_since(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:

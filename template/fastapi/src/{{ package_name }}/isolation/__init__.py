@@ -14,7 +14,6 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from ..config import DatabaseSettings
 from ..db import is_unavailable
 from ..tenants.models import Membership, Role, Tenant
 
@@ -42,6 +41,9 @@ class FleetReport:
     upgraded: int = 0
     current: int = 0
     failed: list[TenantFailure] = field(default_factory=list)
+    orphans: list[str] = field(default_factory=list)
+    """What a tenant's schema or database would be called, found with no tenant of that name
+    (a provisioning cut short by a crash): reported, never dropped by `migrate`."""
 
 
 class FleetProgress(Protocol):
@@ -53,7 +55,8 @@ class FleetProgress(Protocol):
 
 
 class IsolationModel(Protocol):
-    """What differs between isolation models; one module of this package implements it."""
+    """What differs between isolation models; one module of this package implements it, in a
+    class made from the database settings."""
 
     statement_cache: bool
     """Whether connections may cache prepared statements: not when one SQL text can read
@@ -85,11 +88,13 @@ class IsolationModel(Protocol):
         """
         ...
 
-    async def migrate_tenants(
-        self, settings: DatabaseSettings, migrations: Path, progress: FleetProgress
-    ) -> FleetReport:
-        """After the shared schema is at head: bring what each tenant has of its own up to date,
-        as the owner role (MIGRATION_DATABASE_URL). migrations: the project's migrations/."""
+    async def migrate_tenants(self, migrations: Path, progress: FleetProgress) -> FleetReport:
+        """After the shared schema is at head: bring what each tenant has of its own up to date.
+        migrations: the project's migrations/."""
+        ...
+
+    async def close(self) -> None:
+        """Release whatever the model holds of its own (connections), at shutdown."""
         ...
 
 

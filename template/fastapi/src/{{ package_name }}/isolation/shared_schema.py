@@ -31,7 +31,8 @@ class SharedSchema(IsolationModel):
     # Every tenant reads the same tables, so a cached statement fits them all.
     statement_cache = True
 
-    def __init__(self) -> None:
+    def __init__(self, settings: DatabaseSettings) -> None:
+        # Nothing to read in the settings: the service's one engine is all this model uses.
         self._enter = RoleLookup(_set_tenant)
 
     async def bind(self, session: AsyncSession, tenant_id: UUID, user_id: UUID) -> Role:
@@ -47,12 +48,13 @@ class SharedSchema(IsolationModel):
         # One catalog query per connection.
         event.listen(engine.sync_engine, "connect", _refuse_bypassing_role)
 
-    async def migrate_tenants(
-        self, settings: DatabaseSettings, migrations: Path, progress: FleetProgress
-    ) -> FleetReport:
+    async def migrate_tenants(self, migrations: Path, progress: FleetProgress) -> FleetReport:
         # A tenant has nothing of its own: its rows live in the shared tables, which the
         # shared migrations have just upgraded.
         return FleetReport()
+
+    async def close(self) -> None:
+        pass
 
 
 # The role the service connects as must be subject to row-level security: not a superuser, not

@@ -56,6 +56,13 @@ class RoleLookup:
     async def __call__(self, session: AsyncSession, tenant_id: UUID, user_id: UUID) -> Role:
         """The role; Unauthorized when the user no longer exists, NotFound when the user is not
         a member of the tenant (or there is no such tenant)."""
+        role, _ = await self.with_binding(session, tenant_id, user_id)
+        return role
+
+    async def with_binding(
+        self, session: AsyncSession, tenant_id: UUID, user_id: UUID
+    ) -> tuple[Role, Any]:
+        """The role and what the binding's expression returned (None without a binding)."""
         parameters: dict[str, Any] = {"tenant_id": tenant_id, "user_id": user_id}
         if self._binds:
             parameters[_TENANT_TEXT] = str(tenant_id)
@@ -65,7 +72,7 @@ class RoleLookup:
         role: Role | None = row[0]
         if role is None:
             raise NotFound(TENANT_NOT_FOUND)
-        return role
+        return role, row[1] if self._binds else None
 
 
 member_role: Final = RoleLookup()

@@ -1,12 +1,13 @@
--- The first tenant migration: the tables every tenant's schema holds. Tenant migrations are plain
--- SQL, applied to each tenant's schema in version order (the number before the first "_"), with
--- that schema first on the search_path: name tenant tables unqualified, and shared ones with
--- public. A migration, once applied anywhere, never changes: add a new file instead.
+-- The first tenant migration: the tables every tenant holds, in its own schema (schema_per_tenant)
+-- or its own database (database_per_tenant). Tenant migrations are plain SQL, applied to each
+-- tenant in version order (the number before the first "_"), with the tenant's tables first on
+-- the search_path: name tenant tables unqualified. A migration, once applied anywhere, never
+-- changes: add a new file instead.
 -- tenant_id stays on every row, so the queries are the same as in the other tenancy models.
--- No foreign keys to public: creating one locks the referenced table against writes (SHARE ROW
--- EXCLUSIVE) until the creating transaction ends, so tenants provisioned at the same time would
--- deadlock on public.tenants and hold up every sign-up on public.users. A tenant's rows go with
--- its schema.
+-- No foreign keys to the control tables (users, tenants): from a tenant database there can be
+-- none, and in a tenant schema one would lock public.tenants against writes (SHARE ROW EXCLUSIVE)
+-- until the creating transaction ends, so tenants provisioned at the same time would deadlock on
+-- it. A tenant's rows go with its schema or database.
 CREATE TABLE projects (
     tenant_id uuid NOT NULL,
     id uuid NOT NULL,
