@@ -52,6 +52,27 @@ class Sample:
     errors: int = 0  # socket errors and timeouts (wrk), failed transactions (pgbench)
 
 
+def in_sequence(parts: list[Sample]) -> Sample:
+    """The ceiling of a request whose parts run one after the other, each measured alone at the
+    same concurrency (under database_per_tenant: the control database's, then the tenant's). A
+    request takes the sum of the parts' times, so its rate is the harmonic sum of their rates;
+    the percentiles are the sums of the parts' (an upper bound for p99)."""
+    if len(parts) == 1:
+        return parts[0]
+
+    def total(values: list[float | None]) -> float | None:
+        return None if any(value is None for value in values) else sum(v or 0.0 for v in values)
+
+    return Sample(
+        rps=1 / sum(1 / part.rps for part in parts),
+        p50_ms=total([part.p50_ms for part in parts]),
+        p99_ms=total([part.p99_ms for part in parts]),
+        non_2xx=sum(part.non_2xx for part in parts),
+        requests=min(part.requests for part in parts),
+        errors=sum(part.errors for part in parts),
+    )
+
+
 def threads_for(connections: int) -> int:
     return max(1, min(2, connections))
 
@@ -77,17 +98,19 @@ def wrk(
     connections: int,
     seconds: float,
     token: str,
-    tenant_id: str,
+    tenant_id: str | None,
     project_id: str,
     prefix: str,
 ) -> Sample:
     env = os.environ | {
         "BENCH_MODE": mode,
         "BENCH_TOKEN": token,
-        "BENCH_TENANT": tenant_id,
         "BENCH_PROJECT": project_id,
         "BENCH_PREFIX": prefix,
     }
+    env.pop("BENCH_TENANT", None)
+    if tenant_id is not None:  # tenancy=none: requests name no tenant
+        env["BENCH_TENANT"] = tenant_id
     command = _wrk_command(base_url, connections, seconds)
     proc = subprocess.run(
         command, env=env, capture_output=True, text=True, timeout=seconds + 60, check=False

@@ -4,11 +4,14 @@
     uv run python -m bench --smoke            # a few seconds of load: does the harness still work?
     uv run python -m bench --baseline v0.3.0  # A/B against a git ref, then after/before ratios
 
-Per flavour: render the default project, install it as its Dockerfile does, migrate a fresh
-database on a throwaway PostgreSQL, start the server over TCP, create users, a tenant and
-projects over HTTP, capture the statements each endpoint sends (log_statement=all), then, round
-after round, load each endpoint with wrk at each concurrency and replay the same statements with
-pgbench at the same concurrency against the same server. Then a login flood: the hot read's
+Per flavour (a framework with a tenancy model: `--flavours go,go-schema_per_tenant`): render the
+project, install it as its Dockerfile does, migrate a fresh database on a throwaway PostgreSQL,
+start the server over TCP, create users, a tenant (none under tenancy=none) and projects over
+HTTP, capture the statements each endpoint sends (log_statement=all), then, round after round,
+load each endpoint with wrk at each concurrency and replay the same statements with pgbench at
+the same concurrency against the same server. Under database_per_tenant a request runs in two
+databases; each database's statements are replayed against it alone, and the ceiling is the
+two in sequence (load.in_sequence). Then a login flood: the hot read's
 latency at low concurrency alone, and again while many clients log in (password hashing is the
 most expensive thing an anonymous client can ask for). With --baseline REF every flavour is also
 rendered from REF and measured the same way, on the same PostgreSQL, the two taking turns round
@@ -82,7 +85,7 @@ class Seed:
     email: str
     token: str
     user_id: str
-    tenant_id: str
+    tenant_id: str | None  # None under tenancy=none
     project_id: str
 
 
@@ -155,12 +158,12 @@ def _set_role_logging(admin_url: str, role: str, on: bool) -> None:
 
 
 def _service_backends(admin_url: str, database: Database) -> set[int]:
-    """The server processes of the service's sessions: the app role's, less pgbench's own."""
+    """The server processes of the service's sessions: the app role's, less pgbench's own (in
+    every database: under database_per_tenant the tenant pools connect to the tenant's)."""
     with psycopg.connect(admin_url, autocommit=True) as conn:
         rows = conn.execute(
-            "SELECT pid FROM pg_stat_activity"
-            " WHERE usename = %s AND datname = %s AND application_name <> 'pgbench'",
-            (database.app, database.name),
+            "SELECT pid FROM pg_stat_activity WHERE usename = %s AND application_name <> 'pgbench'",
+            (database.app,),
         ).fetchall()
     return {int(row[0]) for row in rows}
 
@@ -177,8 +180,9 @@ def serving(
     )
 
 
-def seed(base_url: str) -> Seed:
-    """Two users, a tenant with both as members, and SEED_PROJECTS projects - over HTTP."""
+def seed(base_url: str, *, tenanted: bool) -> Seed:
+    """Two users, a tenant with both as members (under tenancy=none, the organisation they
+    belong to by registering), and SEED_PROJECTS projects - over HTTP."""
     tag = secrets.token_hex(4)
     with httpx.Client(base_url=base_url, timeout=30) as client:
 
@@ -200,21 +204,23 @@ def seed(base_url: str) -> Seed:
             tokens.append((user, pair["access_token"]))
         (owner, token), (member, _) = tokens
         auth = {"Authorization": f"Bearer {token}"}
-        tenant = call(
-            "POST",
-            "/api/v1/tenants",
-            201,
-            json={"name": "Bench", "slug": f"bench-{tag}"},
-            headers=auth,
-        )
-        call(
-            "POST",
-            f"/api/v1/tenants/{tenant['id']}/members",
-            201,
-            json={"email": member["email"], "role": "member"},
-            headers=auth,
-        )
-        scoped = auth | {"X-Tenant-ID": tenant["id"]}
+        tenant_id = None
+        if tenanted:
+            tenant_id = call(
+                "POST",
+                "/api/v1/tenants",
+                201,
+                json={"name": "Bench", "slug": f"bench-{tag}"},
+                headers=auth,
+            )["id"]
+            call(
+                "POST",
+                f"/api/v1/tenants/{tenant_id}/members",
+                201,
+                json={"email": member["email"], "role": "member"},
+                headers=auth,
+            )
+        scoped = auth if tenant_id is None else auth | {"X-Tenant-ID": tenant_id}
         first = None
         for number in range(SEED_PROJECTS):
             created = call(
@@ -230,7 +236,7 @@ def seed(base_url: str) -> Seed:
         email=owner["email"],
         token=token,
         user_id=owner["id"],
-        tenant_id=tenant["id"],
+        tenant_id=tenant_id,
         project_id=first["id"],
     )
 
@@ -241,7 +247,9 @@ def seed(base_url: str) -> Seed:
 
 
 def _request(client: httpx.Client, endpoint: str, data: Seed, name: str) -> None:
-    headers = {"Authorization": f"Bearer {data.token}", "X-Tenant-ID": data.tenant_id}
+    headers = {"Authorization": f"Bearer {data.token}"}
+    if data.tenant_id is not None:
+        headers["X-Tenant-ID"] = data.tenant_id
     if endpoint == "getProject":
         response = client.get(f"/api/v1/projects/{data.project_id}", headers=headers)
     elif endpoint == "listProjects":
@@ -252,14 +260,31 @@ def _request(client: httpx.Client, endpoint: str, data: Seed, name: str) -> None
         raise RuntimeError(f"{endpoint}: {response.status_code} {response.text}")
 
 
-def capture_scripts(base_url: str, pg: PostgresServer, data: Seed) -> dict[str, str]:
-    """Each endpoint's pgbench script, from the statements two of its requests sent."""
-    variables = {
-        "tenant_id": data.tenant_id,
-        "user_id": data.user_id,
-        "project_id": data.project_id,
-    }
-    scripts = {}
+def _variables(data: Seed) -> dict[str, str]:
+    """The seed's ids, as the pgbench variables of the captured scripts."""
+    ids = {"tenant_id": data.tenant_id, "user_id": data.user_id, "project_id": data.project_id}
+    return {name: value for name, value in ids.items() if value is not None}
+
+
+@dataclass(frozen=True)
+class Replay:
+    """One database's share of an endpoint's statements, as a pgbench script for that database.
+
+    part: "" when the endpoint uses one database; under database_per_tenant "control" (the
+    membership) and "tenant" (the rows), replayed one after the other (see load.in_sequence).
+    """
+
+    part: str
+    database: str
+    script: str
+
+
+def capture_scripts(
+    base_url: str, pg: PostgresServer, data: Seed, control_database: str
+) -> dict[str, list[Replay]]:
+    """Each endpoint's pgbench scripts, from the statements two of its requests sent."""
+    variables = _variables(data)
+    scripts: dict[str, list[Replay]] = {}
     with httpx.Client(base_url=base_url, timeout=30) as client:
         for endpoint in ENDPOINTS:
             for warm in range(3):  # connect, introspect types, prepare: not part of a request
@@ -273,8 +298,23 @@ def capture_scripts(base_url: str, pg: PostgresServer, data: Seed) -> dict[str, 
                 with pg.log_file.open("rb") as log:
                     log.seek(offset)
                     text = log.read().decode(errors="replace")
-                captures.append(statements.parse_log(text))
-            scripts[endpoint] = statements.to_script(endpoint, captures, variables)
+                captures.append(statements.split_by_database(statements.parse_log(text)))
+            if list(captures[0]) != list(captures[1]):
+                raise statements.CaptureError(
+                    f"{endpoint}: two identical requests used different databases: "
+                    f"{list(captures[0])} and {list(captures[1])}"
+                )
+            split = len(captures[0]) > 1
+            scripts[endpoint] = [
+                Replay(
+                    part=("control" if name == control_database else "tenant") if split else "",
+                    database=name,
+                    script=statements.to_script(
+                        endpoint, [capture[name] for capture in captures], variables
+                    ),
+                )
+                for name in captures[0]
+            ]
     return scripts
 
 
@@ -319,27 +359,28 @@ def bench_flavour(
             with serving(
                 release, project, release.environment(settings, 1), work, f"{release.slug}-capture"
             ) as server:
-                data = seed(server.base_url)
-                _analyze(pg.url, database)
-                scripts = capture_scripts(server.base_url, pg, data)
+                data = seed(server.base_url, tenanted=release.flavour.tenancy != "none")
+                _analyze(pg.url, database.name)
+                scripts = capture_scripts(server.base_url, pg, data, database.name)
         finally:
             _set_role_logging(pg.url, database.app, on=False)
         if not release.is_baseline:
             meta["scripts"] = _check_scripts(release.name, scripts, options, work, log)
         version_num = _server_version_num(pg.url)
-        script_files = {}
-        for endpoint, script in scripts.items():
-            path = work / f"{release.slug}-{endpoint}.sql"
-            path.write_text(statements.for_server(script, version_num))
-            script_files[endpoint] = path
+        databases = sorted({replay.database for replays in scripts.values() for replay in replays})
+        script_files: dict[str, list[tuple[Replay, Path]]] = {}
+        for endpoint, replays in scripts.items():
+            script_files[endpoint] = []
+            for replay in replays:
+                path = (
+                    work / f"{release.slug}-{endpoint}{'.' if replay.part else ''}{replay.part}.sql"
+                )
+                path.write_text(statements.for_server(replay.script, version_num))
+                script_files[endpoint].append((replay, path))
 
         app = urlsplit(database.app_url)
         pgbench_binary = load.pgbench_binary(pg.bindir)
-        variables = {
-            "tenant_id": data.tenant_id,
-            "user_id": data.user_id,
-            "project_id": data.project_id,
-        }
+        variables = _variables(data)
         cells: list[Cell] = []
         floods: list[dict[str, Any]] = []
         for workers in options.workers if release.worker_processes else [1]:
@@ -358,7 +399,8 @@ def bench_flavour(
                 # invalidates the plans the service's connections have cached.
                 for endpoint in sorted(ENDPOINTS, key=lambda name: name != "createProject"):
                     if endpoint != "createProject" and not analysed:
-                        _analyze(pg.url, database)
+                        for name in databases:
+                            _analyze(pg.url, name)
                         analysed = True
                     if options.warmup:
                         load.wrk(
@@ -388,13 +430,16 @@ def bench_flavour(
                                 "load_average": round(os.getloadavg()[0], 2),
                             }
                         )
-                        ceiling = load.pgbench(
-                            pgbench_binary, script=script_files[endpoint], connections=conns,
-                            seconds=options.duration, host=app.hostname or "127.0.0.1",
-                            port=app.port or 5432, user=app.username or "",
-                            password=app.password or "", database=database.name,
-                            variables=variables, protocol=pgbench_protocol(release),
-                        )  # fmt: skip
+                        ceiling = load.in_sequence([
+                            load.pgbench(
+                                pgbench_binary, script=path, connections=conns,
+                                seconds=options.duration, host=app.hostname or "127.0.0.1",
+                                port=app.port or 5432, user=app.username or "",
+                                password=app.password or "", database=replay.database,
+                                variables=variables, protocol=pgbench_protocol(release),
+                            )
+                            for replay, path in script_files[endpoint]
+                        ])  # fmt: skip
                         cell.pgbench.append(ceiling)
                         label = ENDPOINT_LABELS[endpoint]
                         ratio = sample.rps / ceiling.rps
@@ -463,10 +508,10 @@ def pgbench_protocol(release: Release) -> str:
     return "extended" if release.flavour.tenancy == "schema_per_tenant" else "prepared"
 
 
-def _analyze(admin_url: str, database: Database) -> None:
+def _analyze(admin_url: str, database: str) -> None:
     """Fresh planner statistics for the seeded tables, for the service and pgbench alike
     (autovacuum would get there at a moment of its choosing, in the middle of a run)."""
-    url = urlsplit(admin_url)._replace(path=f"/{database.name}").geturl()
+    url = urlsplit(admin_url)._replace(path=f"/{database}").geturl()
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("ANALYZE")
 
@@ -479,27 +524,29 @@ def _server_version_num(admin_url: str) -> int:
 
 
 def _check_scripts(
-    flavour: str, scripts: dict[str, str], options: Options, work: Path, log: Any
+    flavour: str, scripts: dict[str, list[Replay]], options: Options, work: Path, log: Any
 ) -> dict[str, str]:
     """Compare the captured scripts with the committed ones: "same", "drift" or "new"."""
     status = {}
-    for endpoint, script in scripts.items():
-        committed = statements.script_path(flavour, endpoint)
-        if committed.exists() and committed.read_text() == script:
-            status[endpoint] = "same"
-            continue
-        status[endpoint] = "drift" if committed.exists() else "new"
-        if options.write_scripts:
-            committed.parent.mkdir(parents=True, exist_ok=True)
-            committed.write_text(script)
-            log(f"[{flavour}] wrote {committed.relative_to(BENCH_DIR.parent)}")
-        else:
-            (work / f"{flavour}-{endpoint}.captured.sql").write_text(script)
-            where = committed.relative_to(BENCH_DIR.parent)
-            log(
-                f"[{flavour}] {endpoint}: the statements differ from {where} (run with "
-                "--write-scripts to update it); this run replays the captured ones"
-            )
+    for endpoint, replays in scripts.items():
+        for replay in replays:
+            name = f"{endpoint}.{replay.part}" if replay.part else endpoint
+            committed = statements.script_path(flavour, endpoint, replay.part)
+            if committed.exists() and committed.read_text() == replay.script:
+                status[name] = "same"
+                continue
+            status[name] = "drift" if committed.exists() else "new"
+            if options.write_scripts:
+                committed.parent.mkdir(parents=True, exist_ok=True)
+                committed.write_text(replay.script)
+                log(f"[{flavour}] wrote {committed.relative_to(BENCH_DIR.parent)}")
+            else:
+                (work / f"{flavour}-{name}.captured.sql").write_text(replay.script)
+                where = committed.relative_to(BENCH_DIR.parent)
+                log(
+                    f"[{flavour}] {name}: the statements differ from {where} (run with "
+                    "--write-scripts to update it); this run replays the captured ones"
+                )
     return status
 
 

@@ -17,6 +17,10 @@ have come as one pipeline ending in a single Sync (a pgx batch), so they are rep
 pipeline (`\startpipeline` ... `\endpipeline`), the same single round trip and implicit
 transaction.
 
+The log line prefix names the database too: under database_per_tenant one request runs in two
+(its membership in the control database, its rows in the tenant's), and each database's share
+becomes a script of its own (`split_by_database`), replayed against that database.
+
 The resulting script is the endpoint's work as PostgreSQL sees it: the ceiling of the service.
 Committed scripts (bench/pgbench/<flavour>/<endpoint>.sql) are compared with each run's
 capture, so a change to the hot path cannot leave a stale ceiling behind unnoticed.
@@ -31,11 +35,13 @@ from pathlib import Path
 
 SCRIPTS_DIR = Path(__file__).resolve().parent / "pgbench"
 
-# "2026-11-25 17:54:09.108 UTC [21583] vxid=3/1042 LOG:  execute __asyncpg_stmt_b__: SELECT ..."
-# (LOG_LINE_PREFIX: %v is the virtual transaction id); continuation lines of a multi-line message
-# start with a tab.
-LOG_LINE_PREFIX = "%m [%p] vxid=%v "
-_ENTRY = re.compile(r"\[(?P<pid>\d+)\] vxid=(?P<vxid>\S*) (?P<level>[A-Z]+):  (?P<message>.*)$")
+# "2026-11-25 17:54:09.108 UTC [21583] db=acme vxid=3/1042 LOG:  execute __asyncpg_stmt_b__: ..."
+# (LOG_LINE_PREFIX: %d is the database, %v the virtual transaction id); continuation lines of a
+# multi-line message start with a tab.
+LOG_LINE_PREFIX = "%m [%p] db=%d vxid=%v "
+_ENTRY = re.compile(
+    r"\[(?P<pid>\d+)\] db=(?P<db>\S*) vxid=(?P<vxid>\S*) (?P<level>[A-Z]+):  (?P<message>.*)$"
+)
 _STATEMENT = re.compile(r"statement: (?P<sql>.*)", re.DOTALL)
 _EXECUTE = re.compile(
     r"execute (?:fetch from )?(?P<name>[^:/]+)(?:/[^:]+)?: (?P<sql>.*)", re.DOTALL
@@ -52,6 +58,7 @@ class Statement:
     sql: str
     parameters: tuple[str, ...] = ()  # as logged: quoted literals or NULL
     transaction: str = ""  # the virtual transaction id it ran in
+    database: str = ""
 
 
 class CaptureError(RuntimeError):
@@ -60,28 +67,37 @@ class CaptureError(RuntimeError):
 
 def parse_log(text: str) -> list[Statement]:
     """The statements in a slice of the server log, in order (one client at a time)."""
-    entries: list[tuple[str, str, str]] = []
+    entries: list[tuple[str, str, str, str]] = []
     for line in text.splitlines():
         if line.startswith("\t") and entries:
-            vxid, level, message = entries[-1]
-            entries[-1] = (vxid, level, f"{message}\n{line[1:]}")
+            database, vxid, level, message = entries[-1]
+            entries[-1] = (database, vxid, level, f"{message}\n{line[1:]}")
             continue
         if match := _ENTRY.search(line):
-            entries.append((match["vxid"], match["level"], match["message"]))
+            entries.append((match["db"], match["vxid"], match["level"], match["message"]))
     if not entries and text.strip():
         raise CaptureError(f"no log line has the prefix {LOG_LINE_PREFIX!r}:\n{text[:500]}")
     statements: list[Statement] = []
-    for vxid, level, message in entries:
+    for database, vxid, level, message in entries:
         if level == "LOG" and (match := _STATEMENT.match(message) or _EXECUTE.match(message)):
-            statements.append(Statement(match["sql"], transaction=vxid))
+            statements.append(Statement(match["sql"], transaction=vxid, database=database))
         elif level == "DETAIL" and message.startswith("Parameters: ") and statements:
             values = {int(m["n"]): m["value"] for m in _PARAMETER.finditer(message)}
             ordered = tuple(values[n] for n in sorted(values))
             last = statements[-1]
-            statements[-1] = Statement(last.sql, ordered, last.transaction)
+            statements[-1] = Statement(last.sql, ordered, last.transaction, last.database)
         elif level in {"ERROR", "FATAL"}:
             raise CaptureError(f"the server logged an error during the capture: {message}")
     return statements
+
+
+def split_by_database(statements: Sequence[Statement]) -> dict[str, list[Statement]]:
+    """A capture's statements by the database they ran in, in the order the databases were
+    first used (the control database first under database_per_tenant)."""
+    parts: dict[str, list[Statement]] = {}
+    for statement in statements:
+        parts.setdefault(statement.database, []).append(statement)
+    return parts
 
 
 def _fresh(sql: str, position: int, value: str) -> str:
@@ -153,8 +169,10 @@ def _pipelines(statements: Sequence[Statement]) -> list[tuple[int, int]]:
     return runs
 
 
-def script_path(flavour: str, endpoint: str) -> Path:
-    return SCRIPTS_DIR / flavour / f"{endpoint}.sql"
+def script_path(flavour: str, endpoint: str, part: str = "") -> Path:
+    """bench/pgbench/<flavour>/<endpoint>.sql, or <endpoint>.<part>.sql for one database's share
+    of a request that runs in several (part: "control", "tenant")."""
+    return SCRIPTS_DIR / flavour / (f"{endpoint}.{part}.sql" if part else f"{endpoint}.sql")
 
 
 def for_server(script: str, server_version_num: int) -> str:

@@ -3,7 +3,7 @@
 -- Everything comes from the environment, so one script serves every endpoint:
 --   BENCH_MODE     get | list | create | login
 --   BENCH_TOKEN    access token (Authorization: Bearer ...)
---   BENCH_TENANT   tenant id (X-Tenant-ID)
+--   BENCH_TENANT   tenant id (X-Tenant-ID); unset under tenancy=none
 --   BENCH_PROJECT  project id read by "get"
 --   BENCH_PREFIX   prefix of the project names "create" invents (unique per load run)
 --   BENCH_EMAIL, BENCH_PASSWORD  the credentials "login" posts (anonymous: no token, no tenant)
@@ -20,7 +20,7 @@ if mode == "login" then
     os.getenv("BENCH_EMAIL"), os.getenv("BENCH_PASSWORD"))
 else
   wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN")
-  wrk.headers["X-Tenant-ID"] = os.getenv("BENCH_TENANT")
+  wrk.headers["X-Tenant-ID"] = os.getenv("BENCH_TENANT") -- nil (no header) without tenants
 end
 
 if mode == "login" then

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from bench.statements import CaptureError, for_server, parse_log, to_script
+from bench.statements import CaptureError, for_server, parse_log, split_by_database, to_script
 
 LOG = """\
-2026-11-25 17:54:09.107 UTC [21583] vxid=3/7 LOG:  statement: BEGIN;
-2026-11-25 17:54:09.108 UTC [21583] vxid=3/7 LOG:  execute __asyncpg_stmt_b__: SELECT role
+2026-11-25 17:54:09.107 UTC [21583] db=acme vxid=3/7 LOG:  statement: BEGIN;
+2026-11-25 17:54:09.108 UTC [21583] db=acme vxid=3/7 LOG:  execute __asyncpg_stmt_b__: SELECT role
 \tFROM memberships
 \tWHERE tenant_id = $1::UUID AND user_id = $2::UUID
-2026-11-25 17:54:09.108 UTC [21583] vxid=3/7 DETAIL:  Parameters: $1 = 'T', $2 = 'U'
-2026-11-25 17:54:09.110 UTC [21583] vxid=3/7 LOG:  execute <unnamed>: INSERT INTO projects \
+2026-11-25 17:54:09.108 UTC [21583] db=acme vxid=3/7 DETAIL:  Parameters: $1 = 'T', $2 = 'U'
+2026-11-25 17:54:09.110 UTC [21583] db=acme vxid=3/7 LOG:  execute <unnamed>: INSERT INTO projects \
 (tenant_id, id, name, description) VALUES ($1::UUID, $2::UUID, $3::VARCHAR, $4::VARCHAR)
-2026-11-25 17:54:09.110 UTC [21583] vxid=3/7 DETAIL:  Parameters: $1 = 'T', $2 = '{id}', \
+2026-11-25 17:54:09.110 UTC [21583] db=acme vxid=3/7 DETAIL:  Parameters: $1 = 'T', $2 = '{id}', \
 $3 = '{name}', $4 = NULL
-2026-11-25 17:54:09.110 UTC [21583] vxid=3/7 LOG:  statement: COMMIT;
+2026-11-25 17:54:09.110 UTC [21583] db=acme vxid=3/7 LOG:  statement: COMMIT;
 """
 
 
@@ -50,15 +50,15 @@ def test_quoted_values_keep_their_quotes() -> None:
 
 
 BATCH = """\
-2026-11-25 20:10:00.001 UTC [4242] vxid=5/90 LOG:  execute stmtcache_1: \
+2026-11-25 20:10:00.001 UTC [4242] db=acme vxid=5/90 LOG:  execute stmtcache_1: \
 SELECT role, set_config('app.tenant_id', tenant_id::text, true) AS tenant
 \tFROM memberships WHERE tenant_id = $1 AND user_id = $2
-2026-11-25 20:10:00.001 UTC [4242] vxid=5/90 DETAIL:  Parameters: $1 = 'T', $2 = 'U'
-2026-11-25 20:10:00.002 UTC [4242] vxid=5/90 LOG:  execute stmtcache_2: \
+2026-11-25 20:10:00.001 UTC [4242] db=acme vxid=5/90 DETAIL:  Parameters: $1 = 'T', $2 = 'U'
+2026-11-25 20:10:00.002 UTC [4242] db=acme vxid=5/90 LOG:  execute stmtcache_2: \
 SELECT id FROM projects WHERE tenant_id = $1 AND id = $2
-2026-11-25 20:10:00.002 UTC [4242] vxid=5/90 DETAIL:  Parameters: $1 = 'T', $2 = 'P'
-2026-11-25 20:10:00.003 UTC [4242] vxid=5/91 LOG:  execute stmtcache_3: SELECT 1
-2026-11-25 20:10:00.004 UTC [4242] vxid=5/92 LOG:  execute stmtcache_4: SELECT 2
+2026-11-25 20:10:00.002 UTC [4242] db=acme vxid=5/90 DETAIL:  Parameters: $1 = 'T', $2 = 'P'
+2026-11-25 20:10:00.003 UTC [4242] db=acme vxid=5/91 LOG:  execute stmtcache_3: SELECT 1
+2026-11-25 20:10:00.004 UTC [4242] db=acme vxid=5/92 LOG:  execute stmtcache_4: SELECT 2
 """
 
 
@@ -91,3 +91,24 @@ def test_an_explicit_transaction_is_replayed_statement_by_statement() -> None:
 def test_a_log_without_the_transaction_prefix_is_refused() -> None:
     with pytest.raises(CaptureError, match="prefix"):
         parse_log("2026-11-25 17:54:09.107 UTC [21583] LOG:  statement: BEGIN;\n")
+
+
+def test_a_request_over_two_databases_splits_into_a_script_per_database() -> None:
+    # database_per_tenant: the membership in the control database, the rows in the tenant's.
+    log = """\
+2026-12-02 10:00:00.001 UTC [7] db=acme vxid=4/1 LOG:  execute s1: SELECT name FROM tenants \
+WHERE id = $1::uuid
+2026-12-02 10:00:00.001 UTC [7] db=acme vxid=4/1 DETAIL:  Parameters: $1 = 'T'
+2026-12-02 10:00:00.002 UTC [8] db=tenant_0a vxid=5/1 LOG:  statement: BEGIN
+2026-12-02 10:00:00.002 UTC [8] db=tenant_0a vxid=5/1 LOG:  execute s2: SELECT * FROM projects \
+WHERE id = $1::uuid
+2026-12-02 10:00:00.002 UTC [8] db=tenant_0a vxid=5/1 DETAIL:  Parameters: $1 = 'P'
+2026-12-02 10:00:00.003 UTC [8] db=tenant_0a vxid=5/1 LOG:  statement: COMMIT
+"""
+    parts = split_by_database(parse_log(log))
+
+    assert list(parts) == ["acme", "tenant_0a"]
+    assert [s.sql for s in parts["acme"]] == ["SELECT name FROM tenants WHERE id = $1::uuid"]
+    tenant = to_script("getProject", [parts["tenant_0a"]] * 2, {"project_id": "P"})
+    assert "WHERE id = :project_id::uuid;" in tenant
+    assert "tenants" not in tenant

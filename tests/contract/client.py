@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,14 +35,33 @@ class Account:
     def auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.access_token}"}
 
-    def in_tenant(self, tenant_id: str) -> dict[str, str]:
+    def in_tenant(self, tenant_id: str | None) -> dict[str, str]:
+        """The headers of a request in a tenant; under tenancy=none (no tenant, None) the
+        request acts in the one organisation and names no tenant."""
+        if tenant_id is None:
+            return self.auth
         return {**self.auth, "X-Tenant-ID": tenant_id}
 
 
-class ApiClient(httpx.Client):
-    """Requests go to the server under test; `Contract.check` vets each response."""
+Promote = Callable[[Account], None]
 
-    def __init__(self, base_url: str, contract: Contract, *, keepalive: bool = False) -> None:
+
+class ApiClient(httpx.Client):
+    """Requests go to the server under test; `Contract.check` vets each response.
+
+    Scenario helpers take a tenant id, or None under tenancy=none, where every request acts in
+    the one organisation; `promote` (set by the suite's fixtures under none) makes an account an
+    admin through the project's create-admin command.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        contract: Contract,
+        *,
+        keepalive: bool = False,
+        promote: Promote | None = None,
+    ) -> None:
         super().__init__(
             base_url=base_url,
             timeout=30,
@@ -53,6 +73,12 @@ class ApiClient(httpx.Client):
             event_hooks={"response": [contract.check]},
         )
         self.contract = contract
+        self.promote = promote
+
+    @property
+    def tenanted(self) -> bool:
+        """Whether the contract has tenants (every tenancy model but none)."""
+        return "/api/v1/tenants" in self.contract.document["paths"]
 
     # ------------------------------------------------------------------ auth
     def register(self, email: str, password: str = PASSWORD, **extra: Any) -> httpx.Response:
@@ -85,6 +111,26 @@ class ApiClient(httpx.Client):
             refresh_token=tokens["refresh_token"],
         )
 
+    def new_owner(self, prefix: str = "owner") -> Account:
+        """A fresh account that will hold every right in its scope (`new_scope`): a tenant's
+        owner-to-be, or under tenancy=none an admin of the organisation."""
+        account = self.new_account(prefix)
+        if not self.tenanted:
+            assert self.promote is not None, "promote is set under tenancy=none"
+            self.promote(account)
+        return account
+
+    def new_scope(self, owner: Account) -> str | None:
+        """Where a test's projects live, empty at first: a fresh tenant of `owner`; under
+        tenancy=none the organisation (None), which `owner`, an admin, empties of projects
+        (tests of a module share their server, and run one at a time)."""
+        if self.tenanted:
+            return str(self.new_tenant(owner)["id"])
+        for project in self.list_all_projects(owner, None):
+            deleted = self.delete(f"/api/v1/projects/{project['id']}", headers=owner.auth)
+            assert deleted.status_code == 204, deleted.text
+        return None
+
     # ------------------------------------------------------------------ tenants
     def new_tenant(self, owner: Account, name: str | None = None) -> dict[str, Any]:
         slug = unique("t")
@@ -103,29 +149,40 @@ class ApiClient(httpx.Client):
             json={"email": email, "role": role},
         )
 
-    def join(self, owner: Account, tenant_id: str, role: str, prefix: str | None = None) -> Account:
-        """A fresh account that is a `role` member of the tenant."""
+    def join(
+        self, owner: Account, tenant_id: str | None, role: str, prefix: str | None = None
+    ) -> Account:
+        """A fresh account that is a `role` member of the tenant; under tenancy=none (None),
+        of the organisation, where a registration is a member and create-admin makes an admin."""
         account = self.new_account(prefix or role)
-        response = self.add_member(owner, tenant_id, account.email, role)
-        assert response.status_code == 201, response.text
+        if tenant_id is not None:
+            response = self.add_member(owner, tenant_id, account.email, role)
+            assert response.status_code == 201, response.text
+        elif role == "admin":
+            assert self.promote is not None, "promote is set under tenancy=none"
+            self.promote(account)
+        else:
+            assert role == "member", f"tenancy=none has no {role!r} role"
         return account
 
     # ------------------------------------------------------------------ projects
     def create_project(
-        self, actor: Account, tenant_id: str, name: str | None = None, **extra: Any
+        self, actor: Account, tenant_id: str | None, name: str | None = None, **extra: Any
     ) -> httpx.Response:
         headers = actor.in_tenant(tenant_id) | extra.pop("headers", {})
         body = {"name": name or unique("project"), **extra}
         return self.post("/api/v1/projects", headers=headers, json=body)
 
     def new_project(
-        self, actor: Account, tenant_id: str, name: str | None = None
+        self, actor: Account, tenant_id: str | None, name: str | None = None
     ) -> dict[str, Any]:
         response = self.create_project(actor, tenant_id, name)
         assert response.status_code == 201, response.text
         return response.json()
 
-    def list_all_projects(self, actor: Account, tenant_id: str, limit: int = 100) -> list[dict]:
+    def list_all_projects(
+        self, actor: Account, tenant_id: str | None, limit: int = 100
+    ) -> list[dict]:
         items: list[dict] = []
         params: dict[str, Any] = {"limit": limit}
         while True:

@@ -9,9 +9,11 @@ in transaction mode (`pgbouncer`: the app's DATABASE_URL points at PgBouncer, wi
 DATABASE_POOLER=transaction and several workers where the flavour has them; migrations still go
 direct). CONTRACT_ROUTES=direct narrows the run. Tests marked `direct_only` (abuse and transport
 tests whose subject is not the database connection) run on the direct route only.
-Module: one fresh database (owner + app role) and one running server per test module;
-`launch(**settings)` starts another one with other settings (rate limits, budgets, ...).
-Tests create their own users (unique emails), so they share the module's client freely.
+Server: one database (owner + app role) and one running server per flavour and route, shared by
+every module (starting one - a database, `migrate`, the server's start-up - costs seconds, and a
+CI run has hundreds of module x flavour x route pairs); `launch(**settings)` starts another one,
+on a fresh database, with other settings (rate limits, budgets, ...). Tests create their own
+users (unique emails) and tenants, so they share the server and the module's client freely.
 The server log of a failing test is attached to its report.
 """
 
@@ -31,7 +33,7 @@ import yaml
 from tests.harness.pgbouncer import PgBouncer, running_pgbouncer
 from tests.harness.render import TEMPLATE_ROOT, load_answer_set
 
-from .client import ApiClient
+from .client import Account, ApiClient, Promote
 from .conformance import Contract
 from .flavours import (
     FLAVOURS,
@@ -164,8 +166,7 @@ def route_settings(route: str, database: Database, request: pytest.FixtureReques
     return {"DATABASE_URL": bouncer.url_for(database.app_url), "DATABASE_POOLER": "transaction"}
 
 
-@pytest.fixture(scope="module")
-def launch(
+def launcher(
     flavour: Flavour,
     project: Path,
     pg_admin_url: str,
@@ -205,21 +206,61 @@ def launch(
 
 
 @pytest.fixture(scope="module")
-def server(launch: Launch) -> Iterator[ServerProcess]:
+def launch(
+    flavour: Flavour,
+    project: Path,
+    pg_admin_url: str,
+    route: str,
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Launch:
+    return launcher(flavour, project, pg_admin_url, route, request, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def shared_server(
+    flavour: Flavour,
+    project: Path,
+    pg_admin_url: str,
+    route: str,
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[ServerProcess]:
+    launch = launcher(flavour, project, pg_admin_url, route, request, tmp_path_factory)
     with launch() as process:
         yield process
 
 
 @pytest.fixture(scope="module")
-def api(server: ServerProcess, contract: Contract) -> Iterator[ApiClient]:
-    with ApiClient(server.base_url, contract) as client:
+def server(shared_server: ServerProcess) -> ServerProcess:
+    """The flavour's server on this route, with the contract settings (see the module doc)."""
+    return shared_server
+
+
+@pytest.fixture(scope="module")
+def promote(flavour: Flavour, server: ServerProcess) -> Promote:
+    """Make an account an admin of the organisation (tenancy=none) with the project's own
+    create-admin command, run as the operator would: with the server's settings."""
+
+    def _promote(account: Account) -> None:
+        flavour.create_admin(server.cwd, server.env, account.email)
+
+    return _promote
+
+
+@pytest.fixture(scope="module")
+def api(server: ServerProcess, contract: Contract, promote: Promote) -> Iterator[ApiClient]:
+    with ApiClient(server.base_url, contract, promote=promote) as client:
         yield client
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """`direct_only` tests leave the pgbouncer route out (deselected, not skipped), and so do the
     combinations outside CI's slice unless MATRIX=full (see flavours.full_matrix); outside it
-    too, `tenancy_independent` tests run for the default tenancy model only."""
+    too, `tenancy_independent` tests run for the default tenancy model and for none (whose
+    contract and users differ), not for the other isolation models. `tenanted` tests
+    (of tenants, members, isolation between tenants) do not apply to tenancy=none, and
+    `untenanted` ones (of the organisation's per-user roles) apply to it only."""
     keep, drop = [], []
     default_tenancy = tenancy_models()[0]
     for item in items:
@@ -228,8 +269,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         pooled = params.get("route") == "pgbouncer"
         flavour = FLAVOURS.get(str(params.get("flavour", "")))
         sliced = flavour is not None and flavour.tenancy != default_tenancy and not full_matrix()
-        left_out = (pooled and (sliced or item.get_closest_marker("direct_only") is not None)) or (
-            sliced and item.get_closest_marker("tenancy_independent") is not None
+        inapplicable = flavour is not None and (
+            item.get_closest_marker("tenanted" if flavour.tenancy == "none" else "untenanted")
+            is not None
+        )
+        own_contract = flavour is None or flavour.tenancy in (default_tenancy, "none")
+        left_out = (
+            inapplicable
+            or (pooled and (sliced or item.get_closest_marker("direct_only") is not None))
+            or (
+                sliced
+                and not own_contract
+                and item.get_closest_marker("tenancy_independent") is not None
+            )
         )
         (drop if left_out else keep).append(item)
     if drop:
@@ -256,6 +308,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 
 
 @pytest.fixture(scope="module")
-def new_client(server: ServerProcess, contract: Contract) -> Callable[[], ApiClient]:
+def new_client(
+    server: ServerProcess, contract: Contract, promote: Promote
+) -> Callable[[], ApiClient]:
     """A factory of clients of the module's server that keep their connection (races)."""
-    return functools.partial(ApiClient, server.base_url, contract, keepalive=True)
+    return functools.partial(ApiClient, server.base_url, contract, keepalive=True, promote=promote)

@@ -38,6 +38,10 @@ class Flavour(Protocol):
     def migrate(self, project: Path, env: Mapping[str, str]) -> None:
         """Bring the database in env["MIGRATION_DATABASE_URL"] to the newest schema."""
 
+    def create_admin(self, project: Path, env: Mapping[str, str], email: str) -> None:
+        """Make the account an admin (tenancy=none), creating it with env["ADMIN_PASSWORD"]
+        when there is none: the project's documented `create-admin` command."""
+
     def server_command(self, project: Path, port: int, workers: int | None = None) -> list[str]:
         """A command that serves the API on 127.0.0.1:port until it receives SIGTERM, with
         `workers` processes where the flavour has several (a Go binary is one process);
@@ -50,6 +54,8 @@ def run(command: list[str], *, cwd: Path, env: Mapping[str, str], timeout: float
         command,
         cwd=cwd,
         env=dict(env),
+        # Never a terminal: a command that would prompt (create-admin) fails instead of hanging.
+        stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -106,6 +112,9 @@ class FastAPIFlavour:
     def migrate(self, project: Path, env: Mapping[str, str]) -> None:
         run(["uv", "run", "--no-sync", "migrate"], cwd=project, env=env)
 
+    def create_admin(self, project: Path, env: Mapping[str, str], email: str) -> None:
+        run(["uv", "run", "--no-sync", "create-admin", email], cwd=project, env=env)
+
     def server_command(self, project: Path, port: int, workers: int | None = None) -> list[str]:
         # The project's own server script, as its Dockerfile CMD runs it; it reads its worker
         # count from WEB_CONCURRENCY, as in the image.
@@ -145,6 +154,9 @@ class GoFlavour:
 
     def migrate(self, project: Path, env: Mapping[str, str]) -> None:
         run([str(project / self.binary), "migrate"], cwd=project, env=env)
+
+    def create_admin(self, project: Path, env: Mapping[str, str], email: str) -> None:
+        run([str(project / self.binary), "create-admin", email], cwd=project, env=env)
 
     def server_command(self, project: Path, port: int, workers: int | None = None) -> list[str]:
         # One process whatever `workers` says: goroutines serve requests concurrently.

@@ -49,8 +49,8 @@ def assert_413(response: RawResponse | None) -> None:
 
 @pytest.fixture(scope="module")
 def auth(api: ApiClient) -> dict[str, str]:
-    owner = api.new_account("bodies")
-    return owner.in_tenant(api.new_tenant(owner)["id"])
+    owner = api.new_owner("bodies")
+    return owner.in_tenant(api.new_scope(owner))
 
 
 @pytest.mark.parametrize("path", ["/api/v1/auth/login", "/api/v1/projects"])

@@ -19,11 +19,13 @@ pytestmark = pytest.mark.contract
 
 @pytest.fixture(scope="module")
 def orphan(api: ApiClient, server: ServerProcess) -> dict:
-    """Paths of a tenant, project and membership, and the headers of their deleted owner."""
-    owner = api.new_account("deleted")
-    tenant = api.new_tenant(owner)["id"]
+    """Paths of a tenant (under tenancy=none, the organisation), project and membership, and
+    the headers of their deleted owner."""
+    owner = api.new_owner("deleted")
+    tenant = api.new_scope(owner)
     project = api.new_project(owner, tenant)["id"]
-    colleague = api.join(owner, tenant, "owner")  # the tenant stays alive with another owner
+    # A tenant stays alive with another owner.
+    colleague = api.join(owner, tenant, "owner" if api.tenanted else "member")
     assert server.database is not None
     with psycopg.connect(server.database.owner_url, autocommit=True) as conn:
         deleted = conn.execute("DELETE FROM users WHERE id = %s", (owner.id,)).rowcount

@@ -22,14 +22,14 @@ PROJECTS = "/api/v1/projects"
 @dataclass
 class Scene:
     owner: Account
-    tenant: str
+    tenant: str | None
     project: str
 
 
 @pytest.fixture(scope="module")
 def scene(api: ApiClient) -> Scene:
-    owner = api.new_account("strict")
-    tenant = api.new_tenant(owner)["id"]
+    owner = api.new_owner("strict")
+    tenant = api.new_scope(owner)
     return Scene(owner, tenant, api.new_project(owner, tenant)["id"])
 
 
@@ -48,6 +48,7 @@ def pointers(response) -> set[str]:
     return {error["pointer"] for error in response.json().get("errors", [])}
 
 
+@pytest.mark.tenanted
 @pytest.mark.parametrize("spelling", SPELLINGS)
 def test_a_non_canonical_tenant_header_is_400(api: ApiClient, scene: Scene, spelling: str) -> None:
     header = non_canonical(scene.tenant)[spelling]
@@ -57,6 +58,7 @@ def test_a_non_canonical_tenant_header_is_400(api: ApiClient, scene: Scene, spel
     assert response.status_code == 400
 
 
+@pytest.mark.tenanted
 def test_an_upper_case_tenant_header_is_canonical(api: ApiClient, scene: Scene) -> None:
     response = api.get(PROJECTS, headers=scene.owner.auth | {"X-Tenant-ID": scene.tenant.upper()})
 
@@ -64,6 +66,7 @@ def test_an_upper_case_tenant_header_is_canonical(api: ApiClient, scene: Scene) 
     assert [p["id"] for p in response.json()["items"]] == [scene.project]
 
 
+@pytest.mark.tenanted
 def test_a_repeated_tenant_header_is_400(api: ApiClient, scene: Scene) -> None:
     headers = [*scene.owner.auth.items(), ("X-Tenant-ID", scene.tenant)]
     headers.append(("X-Tenant-ID", scene.tenant))
@@ -73,6 +76,7 @@ def test_a_repeated_tenant_header_is_400(api: ApiClient, scene: Scene) -> None:
     assert response.status_code == 400
 
 
+@pytest.mark.tenanted
 def test_a_repeated_tenant_header_naming_two_tenants_is_400(api: ApiClient, scene: Scene) -> None:
     other = api.new_tenant(scene.owner)["id"]
     headers = [*scene.owner.auth.items(), ("X-Tenant-ID", other), ("X-Tenant-ID", scene.tenant)]
@@ -92,6 +96,7 @@ def test_a_non_canonical_project_id_is_422(api: ApiClient, scene: Scene, spellin
     assert "/path/project_id" in pointers(response)
 
 
+@pytest.mark.tenanted
 @pytest.mark.parametrize("spelling", SPELLINGS)
 def test_a_non_canonical_tenant_id_is_422(api: ApiClient, scene: Scene, spelling: str) -> None:
     path = f"/api/v1/tenants/{non_canonical(scene.tenant)[spelling]}"

@@ -9,7 +9,7 @@ import pytest
 
 from .client import Account, ApiClient
 
-pytestmark = pytest.mark.contract
+pytestmark = [pytest.mark.contract, pytest.mark.tenanted]
 
 
 @dataclass

@@ -35,6 +35,7 @@ def test_the_pgbouncer_route_pools_the_apps_transactions(
     assert bouncer.transactions(server.database.name) > before
 
 
+@pytest.mark.tenanted
 def test_concurrent_tenants_each_see_only_their_own_projects(
     api: ApiClient, new_client: Callable[[], ApiClient]
 ) -> None:

@@ -16,23 +16,23 @@ PROJECTS = "/api/v1/projects"
 
 @pytest.fixture(scope="module")
 def owner(api: ApiClient) -> Account:
-    return api.new_account("preconditions")
+    return api.new_owner("preconditions")
 
 
 @pytest.fixture(scope="module")
-def tenant(api: ApiClient, owner: Account) -> str:
-    return api.new_tenant(owner)["id"]
+def tenant(api: ApiClient, owner: Account) -> str | None:
+    return api.new_scope(owner)
 
 
 @pytest.fixture
-def tagged(api: ApiClient, owner: Account, tenant: str) -> tuple[str, str]:
+def tagged(api: ApiClient, owner: Account, tenant: str | None) -> tuple[str, str]:
     """(path, current ETag) of a fresh project."""
     created = api.create_project(owner, tenant)
     assert created.status_code == 201
     return f"{PROJECTS}/{created.json()['id']}", created.headers["etag"]
 
 
-def patch(api: ApiClient, owner: Account, tenant: str, path: str, if_match: str):
+def patch(api: ApiClient, owner: Account, tenant: str | None, path: str, if_match: str):
     return api.patch(
         path,
         headers=owner.in_tenant(tenant) | {"If-Match": if_match},
@@ -41,7 +41,7 @@ def patch(api: ApiClient, owner: Account, tenant: str, path: str, if_match: str)
 
 
 def test_if_match_star_matches_the_current_representation(
-    api: ApiClient, owner: Account, tenant: str, tagged: tuple[str, str]
+    api: ApiClient, owner: Account, tenant: str | None, tagged: tuple[str, str]
 ) -> None:
     path, _ = tagged
 
@@ -57,7 +57,7 @@ def test_if_match_star_on_a_missing_project_is_404(
 
 
 def test_a_list_matches_when_any_entry_matches(
-    api: ApiClient, owner: Account, tenant: str, tagged: tuple[str, str]
+    api: ApiClient, owner: Account, tenant: str | None, tagged: tuple[str, str]
 ) -> None:
     path, etag = tagged
 
@@ -65,7 +65,7 @@ def test_a_list_matches_when_any_entry_matches(
 
 
 def test_a_list_without_the_current_tag_is_412(
-    api: ApiClient, owner: Account, tenant: str, tagged: tuple[str, str]
+    api: ApiClient, owner: Account, tenant: str | None, tagged: tuple[str, str]
 ) -> None:
     path, _ = tagged
 
@@ -74,7 +74,7 @@ def test_a_list_without_the_current_tag_is_412(
 
 @pytest.mark.parametrize("form", ["alone", "in-a-list"])
 def test_the_weak_form_of_the_current_tag_never_matches(
-    api: ApiClient, owner: Account, tenant: str, tagged: tuple[str, str], form: str
+    api: ApiClient, owner: Account, tenant: str | None, tagged: tuple[str, str], form: str
 ) -> None:
     path, etag = tagged
     weak = f"W/{etag}" if form == "alone" else f'"other", W/{etag}'
@@ -82,6 +82,7 @@ def test_the_weak_form_of_the_current_tag_never_matches(
     assert patch(api, owner, tenant, path, weak).status_code == 412
 
 
+@pytest.mark.tenanted
 def test_preconditions_of_another_tenants_project_are_not_evaluated(
     api: ApiClient, owner: Account, tagged: tuple[str, str]
 ) -> None:
@@ -103,7 +104,9 @@ def test_location_is_the_relative_path_of_the_project(
     assert created.headers["location"] == f"{PROJECTS}/{created.json()['id']}"
 
 
-def test_location_ignores_the_host_header(api: ApiClient, owner: Account, tenant: str) -> None:
+def test_location_ignores_the_host_header(
+    api: ApiClient, owner: Account, tenant: str | None
+) -> None:
     created = api.create_project(owner, tenant, headers={"Host": "evil.example"})
 
     assert created.status_code == 201

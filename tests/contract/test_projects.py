@@ -19,12 +19,13 @@ PROJECTS = "/api/v1/projects"
 
 @pytest.fixture
 def owner(api: ApiClient) -> Account:
-    return api.new_account("projects")
+    return api.new_owner("projects")
 
 
 @pytest.fixture
-def tenant(api: ApiClient, owner: Account) -> str:
-    return api.new_tenant(owner)["id"]
+def tenant(api: ApiClient, owner: Account) -> str | None:
+    """The test's own, empty tenant; under tenancy=none the organisation (None)."""
+    return api.new_scope(owner)
 
 
 def pointers(response) -> set[str]:
@@ -58,7 +59,9 @@ def test_location_leads_to_the_same_representation(
     assert fetched.headers["etag"] == created.headers["etag"]
 
 
-def test_description_is_optional_and_nullable(api: ApiClient, owner: Account, tenant: str) -> None:
+def test_description_is_optional_and_nullable(
+    api: ApiClient, owner: Account, tenant: str | None
+) -> None:
     assert api.create_project(owner, tenant).json()["description"] is None
     assert api.create_project(owner, tenant, description=None).json()["description"] is None
     assert api.create_project(owner, tenant, description="d" * 2000).status_code == 201
@@ -80,7 +83,7 @@ def test_description_is_optional_and_nullable(api: ApiClient, owner: Account, te
     ],
 )
 def test_create_rejects_invalid_bodies(
-    api: ApiClient, owner: Account, tenant: str, body: dict, pointer: str
+    api: ApiClient, owner: Account, tenant: str | None, body: dict, pointer: str
 ) -> None:
     response = api.post(PROJECTS, headers=owner.in_tenant(tenant), json=body)
 
@@ -88,7 +91,7 @@ def test_create_rejects_invalid_bodies(
     assert pointer in pointers(response)
 
 
-def test_unknown_project_is_404(api: ApiClient, owner: Account, tenant: str) -> None:
+def test_unknown_project_is_404(api: ApiClient, owner: Account, tenant: str | None) -> None:
     url = f"{PROJECTS}/01890000-0000-7000-8000-000000000000"
 
     assert api.get(url, headers=owner.in_tenant(tenant)).status_code == 404
@@ -96,7 +99,7 @@ def test_unknown_project_is_404(api: ApiClient, owner: Account, tenant: str) -> 
     assert api.delete(url, headers=owner.in_tenant(tenant)).status_code == 404
 
 
-def test_malformed_project_id_is_422(api: ApiClient, owner: Account, tenant: str) -> None:
+def test_malformed_project_id_is_422(api: ApiClient, owner: Account, tenant: str | None) -> None:
     response = api.get(f"{PROJECTS}/not-a-uuid", headers=owner.in_tenant(tenant))
 
     assert response.status_code == 422
@@ -116,13 +119,16 @@ def test_delete_answers_204_then_the_project_is_gone(
 
 
 # ---------------------------------------------------------------------------- uniqueness
-def test_duplicate_name_in_a_tenant_is_409(api: ApiClient, owner: Account, tenant: str) -> None:
+def test_duplicate_name_in_a_tenant_is_409(
+    api: ApiClient, owner: Account, tenant: str | None
+) -> None:
     api.new_project(owner, tenant, "Gemini")
 
     assert api.create_project(owner, tenant, "Gemini").status_code == 409
     assert len(api.list_all_projects(owner, tenant)) == 1
 
 
+@pytest.mark.tenanted
 def test_the_same_name_in_another_tenant_is_fine(
     api: ApiClient, owner: Account, tenant: str
 ) -> None:
@@ -134,7 +140,9 @@ def test_the_same_name_in_another_tenant_is_fine(
     assert api.create_project(owner, api.new_tenant(owner)["id"], "Mercury").status_code == 201
 
 
-def test_renaming_onto_an_existing_name_is_409(api: ApiClient, owner: Account, tenant: str) -> None:
+def test_renaming_onto_an_existing_name_is_409(
+    api: ApiClient, owner: Account, tenant: str | None
+) -> None:
     api.new_project(owner, tenant, "Vostok")
     other = api.new_project(owner, tenant, "Voskhod")
 
@@ -148,7 +156,7 @@ def test_renaming_onto_an_existing_name_is_409(api: ApiClient, owner: Account, t
 # ---------------------------------------------------------------------------- pagination
 @pytest.mark.parametrize("limit", [1, 3, 7, 100])
 def test_pagination_walks_every_item_exactly_once(
-    api: ApiClient, owner: Account, tenant: str, limit: int
+    api: ApiClient, owner: Account, tenant: str | None, limit: int
 ) -> None:
     created = [api.new_project(owner, tenant, f"p{i}")["id"] for i in range(7)]
 
@@ -169,7 +177,7 @@ def test_pagination_walks_every_item_exactly_once(
     assert seen == created, "every project exactly once, oldest first"
 
 
-def test_default_page_size_is_20(api: ApiClient, owner: Account, tenant: str) -> None:
+def test_default_page_size_is_20(api: ApiClient, owner: Account, tenant: str | None) -> None:
     for i in range(21):
         api.new_project(owner, tenant, f"p{i:02}")
 
@@ -185,7 +193,9 @@ def test_default_page_size_is_20(api: ApiClient, owner: Account, tenant: str) ->
 
 
 @pytest.mark.parametrize("limit", ["0", "101", "-1", "ten", "1.5"])
-def test_limit_out_of_range_is_422(api: ApiClient, owner: Account, tenant: str, limit: str) -> None:
+def test_limit_out_of_range_is_422(
+    api: ApiClient, owner: Account, tenant: str | None, limit: str
+) -> None:
     response = api.get(PROJECTS, headers=owner.in_tenant(tenant), params={"limit": limit})
 
     assert response.status_code == 422
@@ -201,7 +211,9 @@ def test_limit_out_of_range_is_422(api: ApiClient, owner: Account, tenant: str, 
     ],
     ids=["not-base64", "base64-garbage", "base64-json"],
 )
-def test_a_bad_cursor_is_422(api: ApiClient, owner: Account, tenant: str, cursor: str) -> None:
+def test_a_bad_cursor_is_422(
+    api: ApiClient, owner: Account, tenant: str | None, cursor: str
+) -> None:
     api.new_project(owner, tenant)
 
     response = api.get(PROJECTS, headers=owner.in_tenant(tenant), params={"cursor": cursor})
@@ -210,7 +222,7 @@ def test_a_bad_cursor_is_422(api: ApiClient, owner: Account, tenant: str, cursor
 
 
 # ---------------------------------------------------------------------------- ETag / If-Match
-def test_update_with_the_current_etag(api: ApiClient, owner: Account, tenant: str) -> None:
+def test_update_with_the_current_etag(api: ApiClient, owner: Account, tenant: str | None) -> None:
     created = api.create_project(owner, tenant, "Soyuz")
     url = f"{PROJECTS}/{created.json()['id']}"
 
@@ -230,7 +242,9 @@ def test_update_with_the_current_etag(api: ApiClient, owner: Account, tenant: st
     assert fetched.json() == updated.json()
 
 
-def test_update_with_a_stale_etag_is_412(api: ApiClient, owner: Account, tenant: str) -> None:
+def test_update_with_a_stale_etag_is_412(
+    api: ApiClient, owner: Account, tenant: str | None
+) -> None:
     created = api.create_project(owner, tenant, "Shenzhou")
     url = f"{PROJECTS}/{created.json()['id']}"
     headers = owner.in_tenant(tenant)
@@ -250,7 +264,7 @@ def test_update_with_a_stale_etag_is_412(api: ApiClient, owner: Account, tenant:
 
 @pytest.mark.parametrize("if_match", ['"nope"', "garbage", 'W/"1"'])
 def test_update_with_a_foreign_etag_is_412(
-    api: ApiClient, owner: Account, tenant: str, if_match: str
+    api: ApiClient, owner: Account, tenant: str | None, if_match: str
 ) -> None:
     project = api.new_project(owner, tenant)
 
@@ -263,7 +277,9 @@ def test_update_with_a_foreign_etag_is_412(
     assert response.status_code == 412
 
 
-def test_update_without_if_match_is_allowed(api: ApiClient, owner: Account, tenant: str) -> None:
+def test_update_without_if_match_is_allowed(
+    api: ApiClient, owner: Account, tenant: str | None
+) -> None:
     project = api.new_project(owner, tenant)
 
     response = api.patch(
@@ -284,7 +300,7 @@ def test_update_without_if_match_is_allowed(api: ApiClient, owner: Account, tena
     ids=["empty", "empty-name", "null-name", "long-name", "unknown-field"],
 )
 def test_update_rejects_invalid_bodies(
-    api: ApiClient, owner: Account, tenant: str, body: dict
+    api: ApiClient, owner: Account, tenant: str | None, body: dict
 ) -> None:
     project = api.new_project(owner, tenant)
 
@@ -310,7 +326,9 @@ def test_a_repeated_idempotent_create_replays_the_first_response(
     assert [p["id"] for p in api.list_all_projects(owner, tenant)] == [first.json()["id"]]
 
 
-def test_the_same_key_with_another_body_is_422(api: ApiClient, owner: Account, tenant: str) -> None:
+def test_the_same_key_with_another_body_is_422(
+    api: ApiClient, owner: Account, tenant: str | None
+) -> None:
     key = {"headers": {"Idempotency-Key": unique("key")}}
     assert api.create_project(owner, tenant, "Ariane", **key).status_code == 201
 
@@ -320,7 +338,10 @@ def test_the_same_key_with_another_body_is_422(api: ApiClient, owner: Account, t
     assert [p["name"] for p in api.list_all_projects(owner, tenant)] == ["Ariane"]
 
 
-def test_idempotency_keys_do_not_cross_tenants(api: ApiClient, owner: Account, tenant: str) -> None:
+@pytest.mark.tenanted
+def test_idempotency_keys_do_not_cross_tenants(
+    api: ApiClient, owner: Account, tenant: str | None
+) -> None:
     key = {"headers": {"Idempotency-Key": unique("key")}}
     other_tenant = api.new_tenant(owner)["id"]
     first = api.create_project(owner, tenant, "Hermes", **key)
@@ -331,7 +352,9 @@ def test_idempotency_keys_do_not_cross_tenants(api: ApiClient, owner: Account, t
     assert elsewhere.json()["id"] != first.json()["id"]
 
 
-def test_an_over_long_idempotency_key_is_422(api: ApiClient, owner: Account, tenant: str) -> None:
+def test_an_over_long_idempotency_key_is_422(
+    api: ApiClient, owner: Account, tenant: str | None
+) -> None:
     response = api.create_project(owner, tenant, headers={"Idempotency-Key": "k" * 256})
 
     assert response.status_code == 422
@@ -351,7 +374,7 @@ def test_an_over_long_idempotency_key_is_422(api: ApiClient, owner: Account, ten
     ids=["nul", "lone-surrogate", "unicode", "sql", "blank"],
 )
 def test_hostile_names_are_stored_verbatim_or_rejected(
-    api: ApiClient, owner: Account, tenant: str, name: str
+    api: ApiClient, owner: Account, tenant: str | None, name: str
 ) -> None:
     # json.dumps escapes what httpx could not encode (a lone surrogate travels as \\ud800).
     response = api.post(

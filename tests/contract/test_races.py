@@ -25,17 +25,17 @@ NewClient = Callable[[], ApiClient]
 
 @pytest.fixture(scope="module")
 def owner(api: ApiClient) -> Account:
-    return api.new_account("racer")
+    return api.new_owner("racer")
 
 
 @pytest.fixture(scope="module")
-def tenant(api: ApiClient, owner: Account) -> str:
-    return api.new_tenant(owner)["id"]
+def tenant(api: ApiClient, owner: Account) -> str | None:
+    return api.new_scope(owner)
 
 
 @pytest.mark.parametrize("round_", range(ROUNDS))
 def test_concurrent_patches_with_one_etag_have_exactly_one_winner(
-    api: ApiClient, new_client: NewClient, owner: Account, tenant: str, round_: int
+    api: ApiClient, new_client: NewClient, owner: Account, tenant: str | None, round_: int
 ) -> None:
     created = api.create_project(owner, tenant)
     path, etag = f"{PROJECTS}/{created.json()['id']}", created.headers["etag"]
@@ -73,9 +73,9 @@ def test_concurrent_refreshes_of_one_token_have_exactly_one_winner(
 
 @pytest.mark.parametrize("round_", range(ROUNDS))
 def test_concurrent_idempotent_creates_make_one_project(
-    api: ApiClient, new_client: NewClient, owner: Account, tenant: str, round_: int
+    api: ApiClient, new_client: NewClient, owner: Account, round_: int
 ) -> None:
-    target = api.new_tenant(owner)["id"]
+    target = api.new_scope(owner)
     key, name = unique("key"), unique("project")
 
     responses = race(
@@ -92,6 +92,38 @@ def test_concurrent_idempotent_creates_make_one_project(
     assert len(api.list_all_projects(owner, target)) == 1
 
 
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_concurrent_creates_of_one_name_make_one_project(
+    api: ApiClient, new_client: NewClient, owner: Account, tenant: str | None, round_: int
+) -> None:
+    name = unique("project")
+
+    responses = race(
+        RACERS, new_client, lambda client, i: client.create_project(owner, tenant, name)
+    )
+
+    statuses = Counter(r.status_code for r in responses)
+    assert statuses == {201: 1, 409: RACERS - 1}, statuses
+    listed = [p["name"] for p in api.list_all_projects(owner, tenant)]
+    assert listed.count(name) == 1
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_concurrent_deletes_of_one_project_have_one_winner(
+    api: ApiClient, new_client: NewClient, owner: Account, tenant: str | None, round_: int
+) -> None:
+    path = f"{PROJECTS}/{api.new_project(owner, tenant)['id']}"
+
+    responses = race(
+        RACERS, new_client, lambda client, i: client.delete(path, headers=owner.in_tenant(tenant))
+    )
+
+    statuses = Counter(r.status_code for r in responses)
+    assert statuses == {204: 1, 404: RACERS - 1}, statuses
+    assert api.get(path, headers=owner.in_tenant(tenant)).status_code == 404
+
+
+@pytest.mark.tenanted
 @pytest.mark.parametrize("round_", range(ROUNDS))
 def test_concurrent_creates_of_one_slug_make_one_tenant(
     api: ApiClient, new_client: NewClient, round_: int
@@ -118,6 +150,7 @@ def test_concurrent_creates_of_one_slug_make_one_tenant(
     assert sorted(belonging) == sorted([[tenant]] + [[]] * (RACERS - 1)), belonging
 
 
+@pytest.mark.tenanted
 @pytest.mark.parametrize("round_", range(ROUNDS))
 def test_concurrent_adds_of_one_member_make_one_membership(
     api: ApiClient, new_client: NewClient, owner: Account, round_: int
@@ -139,6 +172,7 @@ def members_url(tenant: str, account: Account) -> str:
     return f"/api/v1/tenants/{tenant}/members/{account.id}"
 
 
+@pytest.mark.tenanted
 @pytest.mark.parametrize("target", ["each-other", "themselves"])
 @pytest.mark.parametrize("action", ["demote", "remove"])
 @pytest.mark.parametrize("round_", range(ROUNDS))

@@ -8,7 +8,7 @@ import pytest
 
 from .client import Account, ApiClient
 
-pytestmark = pytest.mark.contract
+pytestmark = [pytest.mark.contract, pytest.mark.tenanted]
 
 
 @dataclass

@@ -32,7 +32,7 @@ class Load:
 
     base_url: str
     owner: Account
-    tenant: str
+    tenant: str | None
     threads: int = 4
     max_requests: int = 2000
     outcomes: list[Outcome] = field(default_factory=list)

@@ -31,7 +31,7 @@ WORKER_STARTED = "Application startup complete."
 @pytest.fixture(scope="module")
 def scene(api: ApiClient) -> dict:
     owner = api.new_account("down")
-    tenant = api.new_tenant(owner)["id"]
+    tenant = api.new_scope(owner)
     return {"owner": owner, "headers": owner.in_tenant(tenant)}
 
 

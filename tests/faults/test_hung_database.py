@@ -40,7 +40,7 @@ def server(deploy: Deploy, proxy: FreezableProxy) -> Iterator[ServerProcess]:
 @pytest.fixture(scope="module")
 def scene(api: ApiClient) -> dict:
     owner = api.new_account("hung")
-    tenant = api.new_tenant(owner)["id"]
+    tenant = api.new_scope(owner)
     return {"owner": owner, "headers": owner.in_tenant(tenant)}
 
 

@@ -47,7 +47,7 @@ def test_the_first_requests_after_an_idle_restart_succeed(
     api: ApiClient, server: ServerProcess, postgres: PostgresServer, idle_seconds: float
 ) -> None:
     owner = api.new_account("idle")
-    headers = owner.in_tenant(api.new_tenant(owner)["id"])
+    headers = owner.in_tenant(api.new_scope(owner))
     assert rounds(server, headers) == {200: CONCURRENCY * ROUNDS}, "warm-up: fill the pools"
     time.sleep(idle_seconds)  # the idleness is the scenario, there is nothing to poll for
 

@@ -50,7 +50,7 @@ class Restart:
 @pytest.fixture(scope="module")
 def restart(api: ApiClient, server: ServerProcess, postgres: PostgresServer) -> Restart:
     owner = api.new_account("load")
-    tenant = api.new_tenant(owner)["id"]
+    tenant = api.new_scope(owner)
     load = Load(server.base_url, owner, tenant)
     pids_before = sorted(server.pids())
     load.start()

@@ -24,7 +24,7 @@ from tests.harness.render import copy_answer_set, load_answer_set, selected_answ
 pytestmark = pytest.mark.slow
 
 # "custom" renders another package name, which catches names hard-coded in configs and imports.
-SLOW_ANSWER_SETS = ["default", "custom"]
+SLOW_ANSWER_SETS = ["default", "custom", "none"]
 
 
 @dataclass

@@ -127,6 +127,25 @@ def test_no_leftover_jinja(rendered: RenderedProject) -> None:
     assert not problems, "Jinja left in the output:\n" + "\n".join(problems)
 
 
+def test_a_project_without_tenants_has_no_tenant_parts(rendered: RenderedProject) -> None:
+    # tenancy=none: the tenants feature is absent, not disabled (ADR 0015).
+    if rendered.recorded.get("tenancy") != "none":
+        pytest.skip("a tenanted render")
+    hits = []
+    for relative in iter_files(rendered.path):
+        if relative.name == ".copier-answers.yml":
+            continue  # it records the answer "tenancy: none"
+        if "tenant" in str(relative).lower():
+            hits.append(f"{relative}: file name")
+        text = read_text(rendered.path / relative) or ""
+        hits += [
+            f"{relative}:{number}: {line.strip()}"
+            for number, line in enumerate(text.splitlines(), start=1)
+            if "tenant" in line.lower()
+        ]
+    assert not hits, "tenant parts in a project without tenants:\n" + "\n".join(hits[:40])
+
+
 def test_no_default_names_in_a_custom_render(rendered: RenderedProject) -> None:
     default = load_answer_set("default")
     changed = {

@@ -267,7 +267,7 @@ def run(data: Path, command: Sequence[str]) -> int:
         "MIGRATION_DATABASE_URL", "the owner role's URL, with the database it owns"
     )
     app = Login.from_environment("DATABASE_URL", "the app role's URL")
-    # A project whose tenants have databases of their own has a role that creates them.
+    # A project that creates databases at run time has a role of its own for that.
     provisioner = (
         Login.from_environment("PROVISION_DATABASE_URL", "the provisioning role's URL")
         if os.environ.get("PROVISION_DATABASE_URL")

@@ -70,8 +70,8 @@ def _unique_statement_name() -> str:
 def connect_args(settings: DatabaseSettings, *, statement_cache: bool = True) -> dict[str, Any]:
     """asyncpg's connection options. No server settings (such as statement_timeout): a
     transaction pooler refuses unknown start-up parameters. statement_cache=False turns the
-    statement caches off, for an isolation model under which one SQL text reads tables whose
-    shape differs between tenants."""
+    statement caches off, for a service in which one SQL text can read tables whose shape
+    differs from one transaction to the next (a search path per transaction)."""
     args: dict[str, Any] = {
         "timeout": settings.db_connect_timeout_seconds,
         # Client-side: asyncpg cancels the statement and raises TimeoutError when it is due.

@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 
 class FieldError(TypedDict):
     pointer: str
-    """JSON pointer into the request: /body/name, /query/limit, /header/x-tenant-id."""
+    """JSON pointer into the request: /body/name, /query/limit, /header/idempotency-key."""
     message: str
 
 

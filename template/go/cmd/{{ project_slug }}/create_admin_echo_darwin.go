@@ -1,0 +1,9 @@
+package main
+
+import "syscall"
+
+// The ioctl requests that read and set a terminal's attributes.
+const (
+	getTermios = syscall.TIOCGETA
+	setTermios = syscall.TIOCSETA
+)
