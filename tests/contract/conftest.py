@@ -256,11 +256,13 @@ def api(server: ServerProcess, contract: Contract, promote: Promote) -> Iterator
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """`direct_only` tests leave the pgbouncer route out (deselected, not skipped), and so do the
-    combinations outside CI's slice unless MATRIX=full (see flavours.full_matrix); outside it
-    too, `tenancy_independent` tests run for the default tenancy model and for none (whose
-    contract and users differ), not for the other isolation models. `tenanted` tests
-    (of tenants, members, isolation between tenants) do not apply to tenancy=none, and
-    `untenanted` ones (of the organisation's per-user roles) apply to it only."""
+    combinations outside CI's slice unless MATRIX=full (see flavours.full_matrix). In the slice,
+    `tenancy_independent` tests run for the default tenancy model and for none (whose contract
+    and users differ), not for the other isolation models; of those, the `direct_only` ones (of
+    transport and abuse limits, which sit in front of any model's code) run for the default
+    model only. `tenanted` tests (of tenants, members, isolation between tenants) do not apply
+    to tenancy=none, and `untenanted` ones (of the organisation's per-user roles) apply to it
+    only."""
     keep, drop = [], []
     default_tenancy = tenancy_models()[0]
     for item in items:
@@ -274,14 +276,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             is not None
         )
         own_contract = flavour is None or flavour.tenancy in (default_tenancy, "none")
+        independent = item.get_closest_marker("tenancy_independent") is not None
+        direct_only = item.get_closest_marker("direct_only") is not None
         left_out = (
             inapplicable
-            or (pooled and (sliced or item.get_closest_marker("direct_only") is not None))
-            or (
-                sliced
-                and not own_contract
-                and item.get_closest_marker("tenancy_independent") is not None
-            )
+            or (pooled and (sliced or direct_only))
+            or (sliced and independent and (direct_only or not own_contract))
         )
         (drop if left_out else keep).append(item)
     if drop:

@@ -187,10 +187,10 @@ FLAVOURS: dict[str, Flavour] = {
 
 def full_matrix() -> bool:
     """MATRIX=full runs every combination on every route, the fault suite included. Without it
-    (CI's slice), combinations of a tenancy model other than the default run the contract suite
-    on the direct route only (the rendered projects' own suites test them behind PgBouncer), and
-    without its `tenancy_independent` tests (auth and transport limits, which no model changes,
-    run for the default model)."""
+    (CI's slice, tests/harness/matrix.py), combinations of a tenancy model other than the
+    default run the contract suite on the direct route only (the rendered projects' own suites
+    test the models behind PgBouncer), and without the `tenancy_independent` tests that no
+    model changes (see conftest.pytest_collection_modifyitems)."""
     return os.environ.get("MATRIX", "") == "full"
 
 

@@ -17,8 +17,10 @@ pytestmark = pytest.mark.contract
 PROJECTS = "/api/v1/projects"
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def owner(api: ApiClient) -> Account:
+    """One owner for the module: each test has a scope of its own (`tenant`), and under
+    tenancy=none an owner costs a run of the project's create-admin command."""
     return api.new_owner("projects")
 
 

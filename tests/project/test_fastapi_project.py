@@ -1,9 +1,9 @@
 """A rendered FastAPI project installs from its lock, is lint/format/type clean, passes its tests.
 
-Each answer set in PROJECT_ANSWER_SETS (env var, comma-separated; default: all of
-SLOW_ANSWER_SETS) is rendered once, installed with `uv sync --locked` on the Python its answers
-ask for, then checked with the project's own tools and configuration. A failure shows the tool's
-output.
+Each answer set in PROJECT_ANSWER_SETS (env var, comma-separated; default: CI's slice,
+tests/harness/matrix.py; every FastAPI answer set with MATRIX=full) is rendered once, installed
+with `uv sync --locked` on the Python its answers ask for, then checked with the project's own
+tools and configuration. A failure shows the tool's output.
 """
 
 from __future__ import annotations
@@ -19,12 +19,10 @@ import pytest
 
 from tests.harness.bare import check_make_dev, reachable_copy, without_docker
 from tests.harness.commands import OUTPUT_LIMIT, ProjectCommands, find_uv, python_project_env
+from tests.harness.matrix import BARE_MACHINE_SUITES, FASTAPI_PROJECT_SUITES
 from tests.harness.render import copy_answer_set, load_answer_set, selected_answer_sets
 
 pytestmark = pytest.mark.slow
-
-# "custom" renders another package name, which catches names hard-coded in configs and imports.
-SLOW_ANSWER_SETS = ["default", "custom", "none"]
 
 
 @dataclass
@@ -37,7 +35,7 @@ class InstalledProject:
 
 
 @pytest.fixture(
-    scope="module", params=selected_answer_sets("PROJECT_ANSWER_SETS", SLOW_ANSWER_SETS)
+    scope="module", params=selected_answer_sets("PROJECT_ANSWER_SETS", FASTAPI_PROJECT_SUITES)
 )
 def project(
     request: pytest.FixtureRequest, copie_session: Any, record_timing: Any
@@ -91,7 +89,7 @@ def test_code_type_checks_strictly(project: InstalledProject) -> None:
 def test_own_test_suite_passes(
     project: InstalledProject, pg_admin_url: str, request: pytest.FixtureRequest
 ) -> None:
-    if request.node.callspec.params["project"] == "default":
+    if request.node.callspec.params["project"] in BARE_MACHINE_SUITES:
         # The README's command on a bare machine: no TEST_DATABASE_URL (the harness environment
         # drops it) and no Docker, so the suite starts a PostgreSQL of its own.
         project.run("make", "test", timeout=900, env=without_docker(project.env))
@@ -112,7 +110,7 @@ def test_make_dev_serves_on_a_local_postgres(
     """The README's first command on a bare machine: no DATABASE_URL in the environment and no
     Docker. make dev starts a PostgreSQL of its own in .postgres/, migrates it and serves; Ctrl-C
     stops the server and the database."""
-    if request.node.callspec.params["project"] != "default":
-        pytest.skip("make dev runs on the default project")
+    if request.node.callspec.params["project"] not in BARE_MACHINE_SUITES:
+        pytest.skip("make dev runs on the bare-machine projects (tests/harness/matrix.py)")
     with reachable_copy(project.path) as checkout:
         check_make_dev(checkout, project.env)

@@ -10,6 +10,8 @@ import copier
 import pytest
 import yaml
 
+from tests.contract.flavours import FLAVOURS
+from tests.harness import matrix
 from tests.harness.render import (
     TEMPLATE_ROOT,
     RenderedProject,
@@ -123,3 +125,25 @@ def test_answers_file_has_no_secrets(rendered: RenderedProject) -> None:
 def test_answers_file_header_says_never_edit(rendered: RenderedProject) -> None:
     text = (rendered.path / answers_file_name()).read_text()
     assert "NEVER EDIT MANUALLY" in text
+
+
+def test_ci_slice_runs_every_framework_and_model_in_a_project_suite() -> None:
+    """CI runs the contract suite for every combination, and the rendered projects' own suites
+    pairwise (tests/harness/matrix.py): a framework or a model left out of those would ship
+    without its own tests, its PgBouncer ones included, ever running in CI."""
+    frameworks = {flavour.framework for flavour in FLAVOURS.values()}
+    models = {flavour.tenancy for flavour in FLAVOURS.values()}
+    suites = {
+        "fastapi": matrix.FASTAPI_PROJECT_SUITES,
+        "go": matrix.GO_PROJECT_SUITES,
+    }
+    assert set(suites) == frameworks, "give every framework its project suites in matrix.py"
+    covered = set()
+    for framework, names in suites.items():
+        for name in names:
+            answers = load_answer_set(name)
+            assert answers["framework"] == framework, f"{name}: not a {framework} answer set"
+            covered.add(answers["tenancy"])
+        bare = [name for name in names if name in matrix.BARE_MACHINE_SUITES]
+        assert bare, f"no {framework} project suite runs as on a bare machine"
+    assert covered == models, f"no project suite runs tenancy {sorted(models - covered)}"
