@@ -38,9 +38,9 @@ from .conformance import Contract
 from .flavours import (
     FLAVOURS,
     Flavour,
-    full_matrix,
     read_answers,
     selected_flavours,
+    sliced,
     tenancy_models,
 )
 from .server import Database, ServerProcess, deployed, role_password
@@ -256,7 +256,7 @@ def api(server: ServerProcess, contract: Contract, promote: Promote) -> Iterator
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """`direct_only` tests leave the pgbouncer route out (deselected, not skipped), and so do the
-    combinations outside CI's slice unless MATRIX=full (see flavours.full_matrix). In the slice,
+    combinations outside CI's slice unless MATRIX=full (see flavours.sliced). In the slice,
     `tenancy_independent` tests run for the default tenancy model and for none (whose contract
     and users differ), not for the other isolation models; of those, the `direct_only` ones (of
     transport and abuse limits, which sit in front of any model's code) run for the default
@@ -270,7 +270,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         params = callspec.params if callspec is not None else {}
         pooled = params.get("route") == "pgbouncer"
         flavour = FLAVOURS.get(str(params.get("flavour", "")))
-        sliced = flavour is not None and flavour.tenancy != default_tenancy and not full_matrix()
+        trimmed = flavour is not None and sliced(flavour.tenancy)
         inapplicable = flavour is not None and (
             item.get_closest_marker("tenanted" if flavour.tenancy == "none" else "untenanted")
             is not None
@@ -280,8 +280,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         direct_only = item.get_closest_marker("direct_only") is not None
         left_out = (
             inapplicable
-            or (pooled and (sliced or direct_only))
-            or (sliced and independent and (direct_only or not own_contract))
+            or (pooled and (trimmed or direct_only))
+            or (trimmed and independent and (direct_only or not own_contract))
         )
         (drop if left_out else keep).append(item)
     if drop:

@@ -19,6 +19,7 @@ from typing import Protocol
 import jinja2
 import yaml
 
+from tests.harness.matrix import full_matrix
 from tests.harness.pythons import uv_python_request
 from tests.harness.render import choice_values, questions
 
@@ -185,13 +186,13 @@ FLAVOURS: dict[str, Flavour] = {
 }
 
 
-def full_matrix() -> bool:
-    """MATRIX=full runs every combination on every route, the fault suite included. Without it
-    (CI's slice, tests/harness/matrix.py), combinations of a tenancy model other than the
-    default run the contract suite on the direct route only (the rendered projects' own suites
-    test the models behind PgBouncer), and without the `tenancy_independent` tests that no
-    model changes (see conftest.pytest_collection_modifyitems)."""
-    return os.environ.get("MATRIX", "") == "full"
+def sliced(tenancy: str) -> bool:
+    """Whether CI's slice trims this model's contract run: every model but the default, unless
+    MATRIX=full. A sliced model runs the contract suite on the direct route only (the rendered
+    projects' own suites test the models behind PgBouncer), without the `tenancy_independent`
+    tests that no model changes (see conftest.pytest_collection_modifyitems), with fewer
+    schemathesis inputs and without the fault suite."""
+    return tenancy != tenancy_models()[0] and not full_matrix()
 
 
 def selected_flavours() -> list[str]:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from .client import ApiClient
-from .flavours import Flavour, full_matrix, tenancy_models
+from .flavours import Flavour, sliced
 from .server import ServerProcess
 
 pytestmark = pytest.mark.contract
@@ -65,9 +65,7 @@ def write_config(path: Path, *, access_token: str, tenant_id: str | None) -> Pat
 def max_examples(flavour: Flavour, route: str) -> str:
     if route != "direct":
         return POOLED_EXAMPLES
-    if flavour.tenancy == tenancy_models()[0] or full_matrix():
-        return MAX_EXAMPLES
-    return SLICED_EXAMPLES
+    return SLICED_EXAMPLES if sliced(flavour.tenancy) else MAX_EXAMPLES
 
 
 def test_schemathesis_finds_no_contract_violations(

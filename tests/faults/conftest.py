@@ -27,7 +27,7 @@ import yaml
 from tests.contract.client import ApiClient
 from tests.contract.conformance import Contract
 from tests.contract.conftest import flavour_names, installed_project
-from tests.contract.flavours import FLAVOURS, Flavour, full_matrix, tenancy_models
+from tests.contract.flavours import FLAVOURS, Flavour, sliced
 from tests.contract.server import Database, ServerProcess, deployed
 from tests.harness.postgres import (
     PostgresServer,
@@ -52,12 +52,7 @@ Deploy = Callable[..., contextlib.AbstractContextManager[ServerProcess]]
 
 def fault_flavours() -> list[str]:
     """The flavours of the default tenancy model; every combination with MATRIX=full."""
-    default_tenancy = tenancy_models()[0]
-    return [
-        name
-        for name in flavour_names()
-        if full_matrix() or FLAVOURS[name].tenancy == default_tenancy
-    ]
+    return [name for name in flavour_names() if not sliced(FLAVOURS[name].tenancy)]
 
 
 @pytest.fixture(scope="session", params=fault_flavours())

@@ -10,6 +10,8 @@ tests/render/test_answers.py checks that this stays true as models are added.
 
 from __future__ import annotations
 
+import os
+
 # Answer sets whose rendered project runs its own suite in the slice (tests/project). The
 # "custom" sets also render another package name and module path, which catches names
 # hard-coded in configs and imports.
@@ -19,3 +21,9 @@ GO_PROJECT_SUITES = ["go-custom"]  # database_per_tenant
 # Answer sets whose project is checked as its README runs on a bare machine: `make test` and
 # `make dev` with no Docker and no database settings, on a PostgreSQL the project starts.
 BARE_MACHINE_SUITES = ("default", "go", "go-custom")
+
+
+def full_matrix() -> bool:
+    """MATRIX=full: every combination on every route, the fault suite for each, every answer
+    set's own project suite and every updated project's own suite."""
+    return os.environ.get("MATRIX", "") == "full"

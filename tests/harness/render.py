@@ -19,6 +19,8 @@ from typing import Any
 
 import yaml
 
+from tests.harness.matrix import full_matrix
+
 TEMPLATE_ROOT = Path(__file__).resolve().parents[2]
 ANSWERS_DIR = TEMPLATE_ROOT / "tests" / "answers"
 COPIER_YML = TEMPLATE_ROOT / "copier.yml"
@@ -139,7 +141,7 @@ def selected_answer_sets(variable: str, default: list[str]) -> list[str]:
     requested = os.environ.get(variable)
     if requested:
         names = [n.strip() for n in requested.split(",") if n.strip()]
-    elif os.environ.get("MATRIX", "") == "full":
+    elif full_matrix():
         names = answer_set_names()
     else:
         names = default

@@ -19,7 +19,6 @@ with that reason: there is nothing to update from.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import time
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from typing import Any
 import pytest
 
 from tests.harness.commands import ProjectCommands, find_uv, go_project_env, python_project_env
+from tests.harness.matrix import full_matrix
 from tests.harness.releases import TEMPLATE_ROOT, Release, TaggedClone, load_releases
 from tests.harness.render import askable_questions, choice_values, load_answer_set
 from tests.harness.update import (
@@ -201,7 +201,7 @@ def test_fresh_copy_differs_only_by_the_users_edits(updated: UpdatedProject) -> 
 def test_updated_project_passes_its_own_checks(
     updated: UpdatedProject, pg_admin_url: str, record_timing: Any
 ) -> None:
-    if os.environ.get("MATRIX", "") != "full":
+    if not full_matrix():
         # The tests above check the update from every release, and that the updated project is
         # a fresh copy plus the user's edits; the fresh copy's own suite is the project suite's.
         pytest.skip("the updated projects' own suites run with MATRIX=full")
