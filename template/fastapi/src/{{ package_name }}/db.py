@@ -1,5 +1,7 @@
+import logging
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
@@ -17,6 +19,8 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from .config import DatabaseSettings
+
+logger = logging.getLogger(__name__)
 
 UNIQUE_VIOLATION = "23505"
 POOL_RECYCLE_SECONDS = 1800
@@ -151,6 +155,52 @@ def _check_alive(dbapi_connection: Any, record: ConnectionPoolEntry, proxy: Any)
             dbapi_connection.ping()
         except Exception as error:
             raise sa_exc.DisconnectionError from error
+
+
+def refuse_roles(
+    engine: AsyncEngine, findings_query: str, refusal: Callable[[list[str]], Exception]
+) -> None:
+    """Run findings_query on every connection the engine opens, before its first use: one row
+    holding an array of what the connection's role could do that the service must not (empty:
+    nothing). A connection with findings is closed, and refusal(findings) raised.
+
+    Checked per connection rather than once at start-up: a service that started while its
+    database was down (or a worker restarted during an outage) must not skip the check, and a
+    role altered later is caught as its new connections open.
+    """
+
+    def check(dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+        try:
+            # The driver-level cursor, in a transaction it rolls back: the same path as every
+            # other statement, so it works behind a transaction pooler too.
+            cursor = dbapi_connection.cursor()
+            cursor.execute(findings_query)
+            (findings,) = cursor.fetchone()
+            dbapi_connection.rollback()
+        except BaseException:
+            dbapi_connection.terminate()
+            raise
+        if findings:
+            dbapi_connection.terminate()
+            raise refusal(findings)
+
+    event.listen(engine.sync_engine, "connect", check)
+
+
+async def check_role_at_start(engine: AsyncEngine) -> None:
+    """Refuse to start as a role the engine's refuse_roles check refuses, by opening one of its
+    connections. A database that cannot be reached yet is no reason to exit: the service starts,
+    answers 503 until it can, and the check runs on each connection as it opens."""
+    try:
+        async with engine.connect():
+            pass
+    except Exception as error:
+        if not is_unavailable(error):
+            raise
+        logger.warning(
+            "database unreachable at start-up; answering 503 until it is reachable",
+            extra={"error": type(error).__name__},
+        )
 
 
 async def flush_unique(session: AsyncSession) -> None:

@@ -6,7 +6,6 @@ services and repositories depend only on IsolationModel, so they stay the same w
 the service uses; the model itself is chosen once, in main.py.
 """
 
-import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -14,10 +13,7 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from ..db import is_unavailable
 from ..tenants.models import Membership, Role, Tenant
-
-logger = logging.getLogger(__name__)
 
 
 class IsolationBypassed(RuntimeError):
@@ -80,12 +76,8 @@ class IsolationModel(Protocol):
 
     def guard(self, engine: AsyncEngine) -> None:
         """Check the role of every connection the engine opens, before its first use, and
-        refuse (IsolationBypassed) one through which tenants would not be isolated.
-
-        Checked per connection rather than once at start-up: a service that started while its
-        database was down (or a worker restarted during an outage) must not skip the check, and
-        a role altered later is caught as its new connections open.
-        """
+        refuse (IsolationBypassed) one through which tenants would not be isolated: the
+        model's catalog query, run by db.refuse_roles."""
         ...
 
     async def migrate_tenants(self, migrations: Path, progress: FleetProgress) -> FleetReport:
@@ -96,20 +88,3 @@ class IsolationModel(Protocol):
     async def close(self) -> None:
         """Release whatever the model holds of its own (connections), at shutdown."""
         ...
-
-
-async def verify_isolation(engine: AsyncEngine) -> None:
-    """At start-up: refuse to start (IsolationBypassed) as a role that bypasses tenant
-    isolation, by opening one connection of an engine the model guards. A database that cannot
-    be reached yet is no reason to exit: the service starts, answers 503 until it can, and the
-    guard checks each connection as it opens."""
-    try:
-        async with engine.connect():
-            pass
-    except Exception as error:
-        if not is_unavailable(error):
-            raise
-        logger.warning(
-            "database unreachable at start-up; answering 503 until it is reachable",
-            extra={"error": type(error).__name__},
-        )
