@@ -1,9 +1,9 @@
 """A rendered project's README commands as a newcomer runs them on a bare machine.
 
-No Docker engine and no database settings: `make test` and `make dev` must bring their own
-PostgreSQL. `make dev` is started, waited on until the service is ready, then interrupted the
-way a terminal's Ctrl-C does it (SIGINT to its whole process group), and must leave nothing
-running.
+No Docker engine and no database settings: `make test`, `make dev` and (tenancy=none)
+`make create-admin` must bring their own PostgreSQL. `make dev` is started, waited on until the
+service is ready, then interrupted the way a terminal's Ctrl-C does it (SIGINT to its whole
+process group), and must leave nothing running.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.harness.commands import OUTPUT_LIMIT
+from tests.harness.commands import OUTPUT_LIMIT, ProjectCommands
 from tests.harness.postgres import free_port
 
 
@@ -92,6 +92,23 @@ def check_make_dev(project: Path, env: dict[str, str], timeout: float = 600) -> 
         with pytest.raises(ConnectionRefusedError):
             socket.create_connection(("127.0.0.1", port), timeout=5).close()
     return output
+
+
+def check_make_create_admin(project: ProjectCommands) -> None:
+    """tenancy=none: `make create-admin` as the README runs it on a bare machine. It creates the
+    admin in make dev's PostgreSQL (started for the command, stopped after it); run again for
+    the same address, it promotes the existing account and leaves its password alone."""
+    email = "first.admin@example.com"
+    with reachable_copy(project.path) as checkout:
+        commands = ProjectCommands(checkout, project.label, project.env, project.record_timing)
+        env = without_docker({**project.env, "ADMIN_PASSWORD": "correct horse battery staple"})
+        created = commands.run("make", "create-admin", f"EMAIL={email}", env=env)
+        assert f"created {email} as an admin" in created, created[-OUTPUT_LIMIT:]
+        promoted = commands.run("make", "create-admin", f"EMAIL={email}", env=env)
+        unchanged = f"{email} is an admin now (the account existed; its password is unchanged)"
+        assert unchanged in promoted, promoted[-OUTPUT_LIMIT:]
+        pid = checkout / ".postgres" / "data" / "postmaster.pid"
+        assert not pid.exists(), f"make create-admin left its PostgreSQL running:\n{promoted}"
 
 
 def _status(url: str) -> int | None:

@@ -17,7 +17,12 @@ from typing import Any
 
 import pytest
 
-from tests.harness.bare import check_make_dev, reachable_copy, without_docker
+from tests.harness.bare import (
+    check_make_create_admin,
+    check_make_dev,
+    reachable_copy,
+    without_docker,
+)
 from tests.harness.commands import OUTPUT_LIMIT, ProjectCommands, find_uv, python_project_env
 from tests.harness.matrix import BARE_MACHINE_SUITES, FASTAPI_PROJECT_SUITES
 from tests.harness.render import copy_answer_set, load_answer_set, selected_answer_sets
@@ -114,3 +119,13 @@ def test_make_dev_serves_on_a_local_postgres(
         pytest.skip("make dev runs on the bare-machine projects (tests/harness/matrix.py)")
     with reachable_copy(project.path) as checkout:
         check_make_dev(checkout, project.env)
+
+
+def test_make_create_admin_makes_the_first_admin(
+    project: InstalledProject, request: pytest.FixtureRequest, record_timing: Any
+) -> None:
+    """tenancy=none: the README's `make create-admin EMAIL=...` on a bare machine."""
+    if project.answers["tenancy"] != "none":
+        pytest.skip("create-admin is tenancy=none's")
+    name = request.node.callspec.params["project"]
+    check_make_create_admin(ProjectCommands(project.path, name, project.env, record_timing))

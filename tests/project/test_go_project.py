@@ -16,7 +16,12 @@ from typing import Any
 
 import pytest
 
-from tests.harness.bare import check_make_dev, reachable_copy, without_docker
+from tests.harness.bare import (
+    check_make_create_admin,
+    check_make_dev,
+    reachable_copy,
+    without_docker,
+)
 from tests.harness.commands import ProjectCommands, go_project_env
 from tests.harness.matrix import BARE_MACHINE_SUITES, GO_PROJECT_SUITES
 from tests.harness.render import copy_answer_set, load_answer_set, selected_answer_sets
@@ -82,3 +87,12 @@ def test_make_dev_serves_on_a_local_postgres(
         pytest.skip("make dev runs on the bare-machine projects (tests/harness/matrix.py)")
     with reachable_copy(project.path) as checkout:
         check_make_dev(checkout, project.env)
+
+
+def test_make_create_admin_makes_the_first_admin(
+    project: ProjectCommands, request: pytest.FixtureRequest
+) -> None:
+    """tenancy=none: the README's `make create-admin EMAIL=...` on a bare machine."""
+    if load_answer_set(request.node.callspec.params["project"]).get("tenancy") != "none":
+        pytest.skip("create-admin is tenancy=none's")
+    check_make_create_admin(project)

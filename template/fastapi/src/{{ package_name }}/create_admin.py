@@ -135,9 +135,12 @@ def main(argv: list[str] | None = None) -> None:
             _fail(f"cannot reach the database of DATABASE_URL ({type(error).__name__})")
         _fail(f"the database refused ({type(error).__name__}, SQLSTATE {sqlstate(error)})")
     if created:
-        print(f"create-admin: created {email}, an admin")
+        print(f"create-admin: created {email} as an admin")
     else:
-        print(f"create-admin: {email} is now an admin (its password is unchanged)")
+        print(
+            f"create-admin: {email} is an admin now "
+            "(the account existed; its password is unchanged)"
+        )
 
 
 def _reason(error: ValidationError) -> str:
