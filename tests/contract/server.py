@@ -106,9 +106,9 @@ def drop_database(database: Database) -> None:
 def app_settings(database: Database) -> dict[str, str]:
     """Settings every flavour reads from its environment (see the rendered .env.example).
 
-    Rate limits high enough that no contract test meets them (tests of the limits start their
-    own server with low ones) and a short refresh grace window, so that tests of what happens
-    after it need not wait long.
+    Rate limits and a cap on owned tenants high enough that no contract test meets them (tests
+    of the limits start their own server with low ones) and a short refresh grace window, so
+    that tests of what happens after it need not wait long.
     """
     return {
         "ENVIRONMENT": "development",
@@ -122,6 +122,7 @@ def app_settings(database: Database) -> dict[str, str]:
         "RATE_LIMIT_PER_ADDRESS": "100000/minute",
         "RATE_LIMIT_PER_ACCOUNT": "100000/minute",
         "REFRESH_REUSE_GRACE_SECONDS": "2",
+        "MAX_OWNED_TENANTS": "1000",  # read by the tenanted models
     }
 
 

@@ -6,12 +6,15 @@ Every response is also checked against the contract, so a 5xx fails the race on 
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Callable
 
 import pytest
 
-from .client import Account, ApiClient, unique
+from .client import Account, ApiClient, Promote, unique
+from .conformance import Contract
+from .conftest import Launch
 from .races import race
 
 pytestmark = pytest.mark.contract
@@ -166,6 +169,39 @@ def test_concurrent_adds_of_one_member_make_one_membership(
     assert statuses == {201: 1, 409: RACERS - 1}, statuses
     listing = api.get(f"/api/v1/tenants/{target}/members", headers=owner.auth).json()["items"]
     assert [m["user_id"] for m in listing].count(newcomer.id) == 1
+
+
+@pytest.mark.tenanted
+def test_concurrent_tenant_creations_stop_at_the_cap_on_owned_tenants(
+    launch: Launch, contract: Contract, promote: Promote
+) -> None:
+    cap = 3
+    with (
+        launch(MAX_OWNED_TENANTS=str(cap)) as server,
+        ApiClient(server.base_url, contract, promote=promote) as capped,
+    ):
+        new_client = functools.partial(
+            ApiClient, server.base_url, contract, keepalive=True, promote=promote
+        )
+        for _ in range(ROUNDS):
+            founder = capped.new_account("founder")
+            for _ in range(cap - 1):
+                capped.new_tenant(founder)
+
+            responses = race(
+                RACERS,
+                new_client,
+                lambda client, i, auth=founder.auth: client.post(
+                    "/api/v1/tenants", headers=auth, json={"name": "Racer", "slug": unique("t")}
+                ),
+            )
+
+            statuses = Counter(r.status_code for r in responses)
+            assert statuses == {201: 1, 409: RACERS - 1}, statuses
+            refusals = {r.json()["detail"] for r in responses if r.status_code == 409}
+            assert refusals == {"You already own the most tenants one account may own."}
+            owned = capped.get("/api/v1/tenants", headers=founder.auth).json()["items"]
+            assert [t["role"] for t in owned] == ["owner"] * cap
 
 
 def members_url(tenant: str, account: Account) -> str:

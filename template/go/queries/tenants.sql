@@ -2,6 +2,16 @@
 INSERT INTO tenants (id, name, slug) VALUES ($1, $2, $3)
 RETURNING id, name, slug, created_at;
 
+-- One user's tenant creations run one at a time (FOR NO KEY UPDATE, which foreign-key checks
+-- on the row do not wait for), so two cannot both pass the cap on owned tenants. Count the
+-- owned tenants in a statement of its own, after the lock: a statement that waited for a lock
+-- still reads with the snapshot it started with. 0 rows: no such user.
+-- name: LockOwner :execrows
+SELECT FROM users WHERE id = $1 FOR NO KEY UPDATE;
+
+-- name: CountOwnedTenants :one
+SELECT count(*) FROM memberships WHERE user_id = $1 AND role = 'owner';
+
 -- name: CreateMembership :one
 INSERT INTO memberships (tenant_id, user_id, role) VALUES ($1, $2, $3)
 RETURNING created_at;

@@ -36,6 +36,19 @@ async def get_tenant(session: AsyncSession, tenant_id: UUID) -> Tenant | None:
     return await session.get(Tenant, tenant_id)
 
 
+async def lock_user(session: AsyncSession, user_id: UUID) -> None:
+    """Serialise one user's tenant creations, so the cap on owned tenants holds under races.
+    key_share=True is FOR NO KEY UPDATE: foreign-key checks on the user's row do not wait."""
+    await session.execute(select(User.id).where(User.id == user_id).with_for_update(key_share=True))
+
+
+async def count_owned(session: AsyncSession, user_id: UUID) -> int:
+    owned = await session.scalar(
+        select(func.count()).where(Membership.user_id == user_id, Membership.role == Role.OWNER)
+    )
+    return owned or 0
+
+
 async def lock_tenant(session: AsyncSession, tenant_id: UUID) -> None:
     """Serialise membership changes of one tenant, so the last-owner rule holds under races."""
     await session.execute(select(Tenant.id).where(Tenant.id == tenant_id).with_for_update())

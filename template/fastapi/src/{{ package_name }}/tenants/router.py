@@ -1,6 +1,6 @@
 from fastapi import APIRouter, Request, Response, status
 
-from ..api.deps import CurrentUser, IsolationDep, SessionDep
+from ..api.deps import CurrentUser, IsolationDep, SessionDep, SettingsDep
 from ..ids import CanonicalUUID
 from . import service
 from .schemas import (
@@ -22,10 +22,13 @@ async def create_tenant(
     user: CurrentUser,
     session: SessionDep,
     isolation: IsolationDep,
+    settings: SettingsDep,
     request: Request,
     response: Response,
 ) -> TenantPublic:
-    tenant = await service.create_tenant(session, isolation, user.id, payload)
+    tenant = await service.create_tenant(
+        session, isolation, user.id, payload, settings.max_owned_tenants
+    )
     # A relative reference: the Host header is the client's to choose, so never echoed back.
     response.headers["Location"] = request.app.url_path_for("getTenant", tenant_id=tenant.id)
     return tenant

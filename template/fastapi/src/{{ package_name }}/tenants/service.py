@@ -25,8 +25,18 @@ from .schemas import (
 
 
 async def create_tenant(
-    session: AsyncSession, isolation: IsolationModel, user_id: UUID, payload: TenantCreate
+    session: AsyncSession,
+    isolation: IsolationModel,
+    user_id: UUID,
+    payload: TenantCreate,
+    max_owned: int,
 ) -> TenantPublic:
+    """The caller's new tenant, unless the caller already owns max_owned tenants. The caller's
+    row is locked first, so one account's creations run one at a time and two cannot both pass
+    the count."""
+    await repository.lock_user(session, user_id)
+    if await repository.count_owned(session, user_id) >= max_owned:
+        raise Conflict("You already own the most tenants one account may own.")
     tenant = Tenant(name=payload.name, slug=payload.slug)
     try:
         owner = await isolation.provision(session, tenant, owner_id=user_id)

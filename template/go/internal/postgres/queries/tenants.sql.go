@@ -12,6 +12,17 @@ import (
 	"github.com/google/uuid"
 )
 
+const CountOwnedTenants = `-- name: CountOwnedTenants :one
+SELECT count(*) FROM memberships WHERE user_id = $1 AND role = 'owner'
+`
+
+func (q *Queries) CountOwnedTenants(ctx context.Context, userID uuid.UUID) (int64, error) {
+	row := q.db.QueryRow(ctx, CountOwnedTenants, userID)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const CountOwners = `-- name: CountOwners :one
 SELECT count(*) FROM memberships WHERE tenant_id = $1 AND role = 'owner'
 `
@@ -75,6 +86,22 @@ type DeleteMemberParams struct {
 
 func (q *Queries) DeleteMember(ctx context.Context, arg DeleteMemberParams) (int64, error) {
 	result, err := q.db.Exec(ctx, DeleteMember, arg.TenantID, arg.UserID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const LockOwner = `-- name: LockOwner :execrows
+SELECT FROM users WHERE id = $1 FOR NO KEY UPDATE
+`
+
+// One user's tenant creations run one at a time (FOR NO KEY UPDATE, which foreign-key checks
+// on the row do not wait for), so two cannot both pass the cap on owned tenants. Count the
+// owned tenants in a statement of its own, after the lock: a statement that waited for a lock
+// still reads with the snapshot it started with. 0 rows: no such user.
+func (q *Queries) LockOwner(ctx context.Context, id uuid.UUID) (int64, error) {
+	result, err := q.db.Exec(ctx, LockOwner, id)
 	if err != nil {
 		return 0, err
 	}
