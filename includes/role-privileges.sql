@@ -1,4 +1,3 @@
-SELECT array_remove(ARRAY[
     CASE WHEN r.rolsuper THEN 'is a superuser' END,
     CASE WHEN r.rolcreatedb THEN 'may create databases' END,
     CASE WHEN r.rolcreaterole THEN 'may create roles' END,
@@ -13,11 +12,3 @@ SELECT array_remove(ARRAY[
      FROM pg_namespace n
      WHERE has_schema_privilege(n.oid, 'CREATE') AND n.nspname !~ '^pg_(toast_)?temp_'
      HAVING count(*) > 0),
-    (SELECT 'acts as the owner of ' || string_agg(quote_ident(c.relname), ', ' ORDER BY c.relname)
-     FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
-       AND pg_has_role(c.relowner, 'USAGE')
-     HAVING count(*) > 0)
-], NULL)
-FROM pg_roles r, pg_database d
-WHERE r.rolname = current_user AND d.datname = current_database()
