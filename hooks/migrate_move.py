@@ -3,7 +3,7 @@
 Run by copier's `_migrations` (stage "after") when a release renames or moves a file:
 
     _migrations:
-      - version: "0.3.0"
+      - version: "0.4.0"
         command:
           - "{{ _copier_python }}"
           - "{{ _copier_conf.src_path }}/hooks/migrate_move.py"

@@ -1,7 +1,7 @@
 """`copier update` from earlier releases to the working tree, on a project the user has changed.
 
 For each framework and each starting release (the previous release and the oldest supported
-one, from releases.toml): render that release out of a tagged clone, `git init` and commit as a
+one, from releases.toml; every supported release under MATRIX=full): render that release out of a tagged clone, `git init` and commit as a
 user would, make typical edits (tests/update/user_edits.py) and commit them, then
 `copier update --defaults --trust --vcs-ref HEAD`. Then:
 
@@ -60,11 +60,12 @@ def _head_is_release(release: Release) -> bool:
 
 
 def starting_releases() -> list[Release]:
-    """The previous release and the oldest supported one (once each)."""
+    """Every supported release under MATRIX=full; else the previous release and the oldest
+    supported one (once each)."""
     info = load_releases()
     earlier = [r for r in info.supported() if not _head_is_release(r)]
-    if not earlier:
-        return []
+    if not earlier or full_matrix():
+        return earlier
     chosen = {earlier[-1].version: earlier[-1], earlier[0].version: earlier[0]}
     return [chosen[v] for v in sorted(chosen)]
 

@@ -126,7 +126,7 @@ def fastapi_edits(project: Path, answers: dict[str, Any]) -> list[tuple[str, str
         "refresh_token_ttl_seconds: int = Field(default=2_592_000, gt=0)",
         "refresh_token_ttl_seconds: int = Field(default=1_209_600, gt=0)",
     )
-    # A note in the row-level security tests, which 0.3.0 moved to tests/test_shared_schema.py
+    # A note in the row-level security tests, which 0.4.0 moved to tests/test_shared_schema.py
     # (copier.yml _migrations carries the edit there).
     rls_tests = project / "tests" / "test_row_level_security.py"
     if not rls_tests.exists():
