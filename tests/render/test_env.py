@@ -38,6 +38,18 @@ def test_env_has_the_keys_of_env_example(rendered: RenderedProject) -> None:
     assert "JWT_SECRET" in example
 
 
+def test_readme_documents_every_setting_of_env_example(rendered: RenderedProject) -> None:
+    # The passwords are compose's (it builds the URLs from them); everything else the service
+    # or migrate reads has a row, with its default, in the README's settings table.
+    example = parse_env((rendered.path / ".env.example").read_text())
+    documented: set[str] = set()
+    for line in (rendered.path / "README.md").read_text().splitlines():
+        if line.startswith("| `"):
+            documented |= set(re.findall(r"`([A-Z][A-Z0-9_]*)`", line.split("|")[1]))
+    missing = [key for key in example if not key.endswith("_PASSWORD") and key not in documented]
+    assert not missing, f"README.md's settings table has no row for {missing}"
+
+
 def test_env_secrets_are_random_and_long(rendered: RenderedProject) -> None:
     env = _env(rendered.path)
     secrets = _secrets(env)
