@@ -30,9 +30,17 @@ from tests.harness.render import (
     choice_values,
     copier_config,
     iter_files,
+    load_answer_set,
     read_text,
 )
-from tests.harness.update import answer_set_for, copier, init_repository, write_data_file
+from tests.harness.update import (
+    answer_set_for,
+    answers_at,
+    choices_at,
+    copier,
+    init_repository,
+    write_data_file,
+)
 
 pytestmark = pytest.mark.update
 
@@ -167,16 +175,19 @@ def test_workflow_reports_an_available_update(
     framework: str, template_clone: TaggedClone, tmp_path: Path
 ) -> None:
     info = template_clone.releases
-    oldest = info.releases[0]
-    from tests.harness.update import answers_at, choices_at
-
-    if framework not in choices_at(template_clone.path, oldest.tag, "framework"):
+    # The oldest release that offers the framework: Go arrived after 0.1.0.
+    offering = [
+        release
+        for release in info.releases
+        if framework in choices_at(template_clone.path, release.tag, "framework")
+    ]
+    if not offering:
         pytest.skip(f"framework={framework} is in no release yet: no older project to check")
+    oldest = offering[0]
     if framework not in choices_at(template_clone.path, "HEAD", "framework"):
         pytest.skip(f"framework={framework} is not in the working tree's copier.yml")
     if template_clone.head_tag is None and oldest.commit == template_clone.head:
         pytest.skip("no release newer than the oldest one")
-    from tests.harness.render import load_answer_set
 
     name = answer_set_for(framework)
     if name is None:
@@ -211,8 +222,6 @@ def test_workflow_reports_an_available_update(
 
 
 def test_workflow_is_quiet_when_up_to_date(template_clone: TaggedClone, tmp_path: Path) -> None:
-    from tests.harness.render import load_answer_set
-
     data = write_data_file(tmp_path / "answers.yml", load_answer_set("default"))
     project = tmp_path / "project"
     ref = template_clone.head_tag or "HEAD"
